@@ -1,0 +1,256 @@
+/**
+ * Loads the template catalogue: the built-in `templates/` directory of the
+ * package plus user directories (`--templates DIR`). Each file is parsed with
+ * `yaml` (positions kept), checked by the precompiled JSON Schema validator,
+ * then by named semantic rules. Problems are diagnostics with file, line and
+ * the JSON path of the field; a broken template never takes the others down.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { diag, type Diagnostic } from '../core/diagnostics.js';
+import type { Template, TemplateSpec } from './template.js';
+import { validateSpec, validateTemplate } from './validate.gen.js';
+
+export interface LoadedTemplate {
+  template: Template;
+  /** Where it came from, for diagnostics. */
+  file: string;
+  builtin: boolean;
+}
+
+export interface Catalogue {
+  templates: LoadedTemplate[];
+  /** Repository path → template. */
+  byImage: Map<string, LoadedTemplate>;
+}
+
+interface AjvError {
+  instancePath: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** The package root: the nearest directory above this module that has `templates/` and our package.json. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(join(dir, 'templates')) && existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'distroless-init') return dir;
+      } catch {
+        // not ours; keep walking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error('distroless-init: cannot find the package root (templates/)');
+    dir = up;
+  }
+}
+
+export function builtinTemplateDir(): string {
+  return join(packageRoot(), 'templates');
+}
+
+/** Loads the built-in templates (unless `builtin: false`) and every `*.yaml` / `*.yml` in `dirs`. */
+export function loadCatalogue(
+  dirs: readonly string[] = [],
+  options: { builtin?: boolean } = {},
+): { catalogue: Catalogue; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const loaded: LoadedTemplate[] = [];
+  const sources: { dir: string; builtin: boolean }[] = [];
+  if (options.builtin !== false) sources.push({ dir: builtinTemplateDir(), builtin: true });
+  for (const d of dirs) sources.push({ dir: resolve(d), builtin: false });
+
+  for (const { dir, builtin } of sources) {
+    let files: string[];
+    try {
+      files = statSync(dir).isDirectory()
+        ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f))
+        : [dir];
+    } catch (e) {
+      diagnostics.push(diag('DI2001', `template directory ${dir} cannot be read: ${(e as Error).message}`, { file: dir }));
+      continue;
+    }
+    for (const file of files) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        diagnostics.push(diag('DI2001', `template ${file} cannot be read: ${(e as Error).message}`, { file }));
+        continue;
+      }
+      const result = parseTemplate(text, file);
+      diagnostics.push(...result.diagnostics);
+      if (result.template) loaded.push({ template: result.template, file, builtin });
+    }
+  }
+  return { catalogue: buildCatalogue(loaded, diagnostics), diagnostics };
+}
+
+/** User templates override built-in ones of the same name; two user templates may not claim one image. */
+function buildCatalogue(loaded: LoadedTemplate[], diagnostics: Diagnostic[]): Catalogue {
+  const byName = new Map<string, LoadedTemplate>();
+  for (const t of loaded) {
+    const prev = byName.get(t.template.name);
+    if (prev && !prev.builtin && !t.builtin) {
+      diagnostics.push(diag('DI2005', `template "${t.template.name}" is defined twice (${prev.file}, ${t.file})`, { file: t.file }));
+    }
+    byName.set(t.template.name, t);
+  }
+  const templates = [...byName.values()];
+  const byImage = new Map<string, LoadedTemplate>();
+  // built-in first, so that a user template claiming the same image wins
+  for (const t of [...templates.filter((x) => x.builtin), ...templates.filter((x) => !x.builtin)]) {
+    for (const image of t.template.images) {
+      const prev = byImage.get(image);
+      if (prev && prev.builtin === t.builtin) {
+        diagnostics.push(
+          diag('DI2005', `image "${image}" is claimed by templates "${prev.template.name}" and "${t.template.name}"`, { file: t.file }),
+        );
+      }
+      byImage.set(image, t);
+    }
+  }
+  return { templates, byImage };
+}
+
+/** Parses and validates one template file's text. */
+export function parseTemplate(text: string, file: string): { template?: Template; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const diagnostics: Diagnostic[] = [];
+  for (const err of doc.errors) {
+    const pos = lineCounter.linePos(err.pos[0]);
+    diagnostics.push(diag('DI2002', err.message.split('\n')[0] ?? err.message, { file, line: pos.line, column: pos.col }));
+  }
+  if (diagnostics.length) return { diagnostics };
+  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (!validateTemplate(value)) {
+    for (const e of (validateTemplate as unknown as { errors: AjvError[] }).errors) {
+      diagnostics.push(schemaDiagnostic('DI2003', e, doc, lineCounter, file));
+    }
+    return { diagnostics };
+  }
+  const template = value as Template;
+  for (const problem of checkRules(template)) {
+    const where = locate(doc, lineCounter, problem.path);
+    diagnostics.push(diag('DI2004', `${problem.path}: ${problem.message} [rule ${problem.rule}]`, { file, ...where, field: problem.path }));
+  }
+  return diagnostics.length ? { diagnostics } : { template, diagnostics };
+}
+
+function schemaDiagnostic(
+  code: 'DI2003',
+  e: AjvError,
+  doc: Document,
+  lc: LineCounter,
+  file: string,
+): Diagnostic {
+  let path = e.instancePath || '/';
+  let message = e.message ?? 'is invalid';
+  if (e.params && typeof e.params.additionalProperty === 'string') {
+    path = `${e.instancePath}/${e.params.additionalProperty}`;
+    message = 'is not a known field';
+  }
+  return diag(code, `${path} ${message}`, { file, field: path, ...locate(doc, lc, path) });
+}
+
+/** Line and column of a JSON pointer in the document (the nearest existing ancestor). */
+function locate(doc: Document, lc: LineCounter, pointer: string): { line?: number; column?: number } {
+  const keys = pointer.split('/').filter(Boolean).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+  let node: unknown = doc.contents;
+  let best: Node | undefined = doc.contents ?? undefined;
+  for (const k of keys) {
+    if (isMap(node) || isSeq(node)) {
+      node = (node as { get(k: unknown, keep: true): unknown }).get(k, true);
+      if (node && typeof node === 'object' && 'range' in node) best = node as Node;
+      else break;
+    } else break;
+  }
+  if (!best?.range) return {};
+  const pos = lc.linePos(best.range[0]);
+  return { line: pos.line, column: pos.col };
+}
+
+interface RuleProblem {
+  rule: string;
+  path: string;
+  message: string;
+}
+
+/** Named semantic rules that a JSON Schema cannot say. */
+export function checkRules(t: Template): RuleProblem[] {
+  const out: RuleProblem[] = [];
+  const add = (rule: string, path: string, message: string): void => void out.push({ rule, path, message });
+  if (!t.decline && !t.spec) add('spec-or-decline', '/spec', 'a template needs either spec or decline');
+  if (t.decline && (t.spec || t.variants)) add('decline-alone', '/decline', 'a declined template has no spec or variants');
+  let groups: string[] = [];
+  if (t.versions) {
+    try {
+      const re = new RegExp(`${t.versions.pattern}|`);
+      groups = Object.keys(re.exec('')?.groups ?? {});
+    } catch (e) {
+      add('regex', '/versions/pattern', `is not a valid regular expression: ${(e as Error).message}`);
+    }
+    for (const k of Object.keys(t.versions.default)) {
+      if (!groups.includes(k)) add('default-vars', `/versions/default/${k}`, `"${k}" is not a named group of versions.pattern`);
+    }
+  }
+  (t.variants ?? []).forEach((v, i) => {
+    for (const [k, re] of Object.entries(v.when ?? {})) {
+      if (k !== 'tag' && !groups.includes(k)) add('when-vars', `/variants/${i}/when/${k}`, `"${k}" is neither "tag" nor a named group of versions.pattern`);
+      try {
+        new RegExp(re);
+      } catch (e) {
+        add('regex', `/variants/${i}/when/${k}`, `is not a valid regular expression: ${(e as Error).message}`);
+      }
+    }
+  });
+  // every combination of variants must give a complete spec
+  if (t.spec) {
+    const variants = t.variants ?? [];
+    const combos = Math.min(1 << variants.length, 256);
+    for (let mask = 0; mask < combos; mask++) {
+      const spec = mergeSpecs(t.spec, variants.filter((_, i) => mask & (1 << i)).map((v) => v.spec));
+      if (!validateSpec(spec)) {
+        const e = (validateSpec as unknown as { errors: AjvError[] }).errors[0];
+        add('merged-spec', `/spec${e?.instancePath ?? ''}`, `${e?.message ?? 'is invalid'} once variants are merged`);
+        break;
+      }
+      const placeholders = JSON.stringify(spec).match(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g) ?? [];
+      for (const p of placeholders) {
+        const name = p.slice(1, -1);
+        if (!['tag', 'path', ...groups].includes(name)) {
+          add('placeholders', '/spec', `placeholder ${p} is not a variable (tag, path, or a named group of versions.pattern)`);
+          return out;
+        }
+      }
+      if (spec.init?.runAs === 'root' && spec.uid === 0) add('uid', '/spec/uid', 'the server must not run as uid 0');
+    }
+  }
+  return out;
+}
+
+/** Deep-merges partial specs: objects merge, arrays and scalars replace. */
+export function mergeSpecs(base: TemplateSpec, overlays: Partial<TemplateSpec>[]): TemplateSpec {
+  let out: unknown = base;
+  for (const o of overlays) out = deepMerge(out, o);
+  return out as TemplateSpec;
+}
+
+function deepMerge(a: unknown, b: unknown): unknown {
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const out: Record<string, unknown> = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = k in out ? deepMerge(out[k], v) : v;
+    return out;
+  }
+  return b === undefined ? a : b;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

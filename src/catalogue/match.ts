@@ -1,0 +1,78 @@
+/**
+ * Matching an image reference against the catalogue: which template, which
+ * variants (from the tag), which variables, and the resulting spec with every
+ * `{var}` placeholder expanded.
+ */
+import type { ImageRef } from '../core/image-ref.js';
+import type { Catalogue, LoadedTemplate } from './load.js';
+import { mergeSpecs } from './load.js';
+import type { Template, TemplateSpec } from './template.js';
+
+export interface TemplateMatch {
+  loaded: LoadedTemplate;
+  template: Template;
+  /** Names of the variants that matched, in order. */
+  variants: string[];
+  vars: Record<string, string>;
+  /** True when the tag named no version and the template default was used. */
+  defaulted: boolean;
+  /** Set when a variable's value is outside `versions.supported`. */
+  unsupported?: string;
+  /** The merged, expanded spec (absent for declined templates). */
+  spec?: TemplateSpec;
+}
+
+/** Finds the template for an image; undefined when no template claims its repository path. */
+export function findTemplate(catalogue: Catalogue, ref: ImageRef): LoadedTemplate | undefined {
+  const exact = catalogue.byImage.get(ref.path);
+  if (exact || !isMirrorPath(ref.path)) return exact;
+  return catalogue.byImage.get(ref.path.split('/').pop() ?? '');
+}
+
+export function matchTemplate(catalogue: Catalogue, ref: ImageRef): TemplateMatch | undefined {
+  const loaded = findTemplate(catalogue, ref);
+  if (!loaded) return undefined;
+  const template = loaded.template;
+  const tag = ref.tag ?? 'latest';
+  const { vars, defaulted } = tagVariables(template, tag);
+  const match: TemplateMatch = { loaded, template, variants: [], vars, defaulted };
+  for (const [k, allowed] of Object.entries(template.versions?.supported ?? {})) {
+    const v = vars[k];
+    if (v !== undefined && !allowed.includes(v)) match.unsupported = `${k} ${v} (supported: ${allowed.join(', ')})`;
+  }
+  if (template.decline || !template.spec) return match;
+  const chosen = (template.variants ?? []).filter((v) =>
+    Object.entries(v.when ?? {}).every(([k, re]) => new RegExp(re).test(k === 'tag' ? tag : (vars[k] ?? ''))),
+  );
+  match.variants = chosen.map((v) => v.name);
+  const context = { ...vars, tag, path: ref.path };
+  match.spec = expand(mergeSpecs(template.spec, chosen.map((v) => v.spec)), context);
+  return match;
+}
+
+/** `library/postgres` on a mirror (`mirror.gcr.io/library/postgres`, `public.ecr.aws/docker/library/postgres`). */
+function isMirrorPath(path: string): boolean {
+  const parts = path.split('/');
+  return parts[parts.length - 2] === 'library';
+}
+
+function tagVariables(template: Template, tag: string): { vars: Record<string, string>; defaulted: boolean } {
+  if (!template.versions) return { vars: {}, defaulted: false };
+  const m = new RegExp(template.versions.pattern).exec(tag);
+  const groups = m?.groups ?? {};
+  const found = Object.entries(groups).filter(([, v]) => v !== undefined) as [string, string][];
+  if (found.length === 0) return { vars: { ...template.versions.default }, defaulted: true };
+  return { vars: { ...template.versions.default, ...Object.fromEntries(found) }, defaulted: false };
+}
+
+/** Replaces `{name}` placeholders in every string of a value. */
+export function expand<T>(value: T, context: Record<string, string>): T {
+  if (typeof value === 'string') {
+    return value.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (all, name: string) => context[name] ?? all) as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => expand(v, context)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v, context)])) as T;
+  }
+  return value;
+}

@@ -1,0 +1,55 @@
+/**
+ * The CLI's streams and errors. Commands receive an `Io` instead of touching
+ * `process`, so tests run the real CLI in-process.
+ */
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
+
+export interface Io {
+  stdin: Readable | (() => Promise<string>);
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A wrong invocation: exit 2. */
+export class UsageError extends Error {}
+
+/** Bad input that stops the run: exit 1, message on stderr. */
+export class InputError extends Error {}
+
+export async function readStdin(io: Io): Promise<string> {
+  if (typeof io.stdin === 'function') return io.stdin();
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Writes a file atomically: a temporary file in the same directory, then rename. */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new InputError(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+export type DiagnosticFormat = 'text' | 'json';
+
+/** Prints diagnostics on stderr: text (warnings and errors; infos with `verbose`) or one JSON document. */
+export function reportDiagnostics(io: Io, diagnostics: readonly Diagnostic[], format: DiagnosticFormat, verbose: boolean): void {
+  if (format === 'json') {
+    io.stderr.write(`${JSON.stringify({ diagnostics }, null, 2)}\n`);
+    return;
+  }
+  for (const d of diagnostics) {
+    if (d.severity === 'info' && !verbose) continue;
+    io.stderr.write(`${formatDiagnostic(d)}\n`);
+  }
+}

@@ -1,0 +1,59 @@
+/** Options shared by the commands that rewrite workloads, parsed into library options. */
+import type { Command } from 'commander';
+import { loadCatalogue, type Catalogue } from '../catalogue/load.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { DEFAULT_HARDENING, type Hardening } from '../core/plan.js';
+import { UsageError } from './io.js';
+
+export interface CommonOptions {
+  templates: string[];
+  image: string[];
+  security: string[];
+  outputFormat?: string;
+  verbose?: boolean;
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function commonOptions(cmd: Command): Command {
+  return cmd
+    .option('--templates <dir>', 'also load templates from DIR (repeatable; same name overrides a built-in)', collect, [])
+    .option('--image <name=ref>', 'main image for a container or template name (repeatable)', collect, [])
+    .option('--security <key=value>', `override a security default of the main container (repeatable): ${Object.keys(DEFAULT_HARDENING).join(', ')}`, collect, [])
+    .option('--output-format <format>', 'diagnostics on stderr as text or json', 'text')
+    .option('-v, --verbose', 'also print info diagnostics');
+}
+
+export function parseImages(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0 || i === p.length - 1) throw new UsageError(`--image expects NAME=REF, got "${p}"`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+export function parseHardening(pairs: readonly string[]): Partial<Hardening> {
+  const out: Partial<Hardening> = {};
+  for (const p of pairs) {
+    const m = /^([A-Za-z]+)=(true|false)$/.exec(p);
+    if (!m || !Object.hasOwn(DEFAULT_HARDENING, m[1]!)) {
+      throw new UsageError(`--security expects KEY=true|false with KEY one of ${Object.keys(DEFAULT_HARDENING).join(', ')}; got "${p}"`);
+    }
+    out[m[1] as keyof Hardening] = m[2] === 'true';
+  }
+  return out;
+}
+
+/** Loads the catalogue; template errors are returned as diagnostics (error severity: the run fails). */
+export function loadCatalogueOrThrow(dirs: readonly string[]): { catalogue: Catalogue; diagnostics: Diagnostic[] } {
+  return loadCatalogue(dirs);
+}
+
+export function checkFormat(format: string | undefined): 'text' | 'json' {
+  if (format === undefined || format === 'text' || format === 'json') return format ?? 'text';
+  throw new UsageError(`--output-format must be text or json, got "${format}"`);
+}

@@ -1,0 +1,99 @@
+/**
+ * Diagnostics are values, never exceptions: every problem the tool finds is a
+ * `Diagnostic` with a stable code (documented in docs/errors.md), a severity,
+ * and where it is (resource, field path, file, line and column). They are
+ * turned into text only at the edge (CLI stderr, KRM results, JSON).
+ */
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface ResourceRef {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
+
+export interface Diagnostic {
+  /** Stable code, e.g. `DI1001`. See docs/errors.md. */
+  code: DiagnosticCode;
+  severity: Severity;
+  message: string;
+  /** File name or `<stdin>`. */
+  file?: string;
+  /** 1-based line and column in `file`. */
+  line?: number;
+  column?: number;
+  /** Index of the YAML document in the stream (0-based). */
+  document?: number;
+  resource?: ResourceRef;
+  /** Field path inside the resource, e.g. `spec.template.spec.containers[0].image`. */
+  field?: string;
+}
+
+/**
+ * Every code the tool emits, with its default severity and a short title.
+ * docs/errors.md documents each one; a test keeps the two in agreement.
+ */
+export const CODES = {
+  // input and usage (DI1xxx)
+  DI1001: { severity: 'error', title: 'YAML syntax error' },
+  DI1002: { severity: 'error', title: 'input cannot be read' },
+  DI1003: { severity: 'error', title: 'document is not a mapping' },
+  DI1004: { severity: 'error', title: 'YAML alias expansion too large' },
+  DI1005: { severity: 'error', title: 'input is not text' },
+  DI1006: { severity: 'error', title: 'malformed workload' },
+  DI1007: { severity: 'warning', title: 'YAML warning' },
+  // catalogue (DI2xxx)
+  DI2001: { severity: 'error', title: 'template directory cannot be read' },
+  DI2002: { severity: 'error', title: 'template is not valid YAML' },
+  DI2003: { severity: 'error', title: 'template does not match the schema' },
+  DI2004: { severity: 'error', title: 'template breaks a semantic rule' },
+  DI2005: { severity: 'error', title: 'two templates claim the same image' },
+  // planning (DI3xxx)
+  DI3001: { severity: 'info', title: 'no template for this image' },
+  DI3002: { severity: 'info', title: 'workload skipped by annotation' },
+  DI3003: { severity: 'info', title: 'already split' },
+  DI3004: { severity: 'warning', title: 'image version not supported by the template' },
+  DI3005: { severity: 'warning', title: 'data volume added as emptyDir: data is ephemeral' },
+  DI3006: { severity: 'warning', title: 'main image must be built' },
+  DI3007: { severity: 'warning', title: 'image tag does not pin a version' },
+  DI3008: { severity: 'warning', title: 'init container runs as the data uid because the pod forbids root' },
+  DI3009: { severity: 'info', title: 'image declined: its server launcher is a shell script' },
+  DI3010: { severity: 'warning', title: 'command override replaces the template entrypoint' },
+  DI3011: { severity: 'error', title: 'invalid --image or image annotation' },
+  DI3012: { severity: 'info', title: 'container split' },
+  DI3013: { severity: 'warning', title: 'uid conflicts with the securityContext' },
+  // shell lint of the main container (DI4xxx)
+  DI4001: { severity: 'info', title: 'shell probe replaced by a shell-free probe' },
+  DI4002: { severity: 'warning', title: 'probe or hook needs a shell and was not replaced' },
+  DI4003: { severity: 'warning', title: 'command starts a shell' },
+  DI4004: { severity: 'info', title: 'lifecycle hook removed' },
+  DI4005: { severity: 'warning', title: 'init-only secret still present on main' },
+  DI4006: { severity: 'warning', title: 'healthcheck needs a shell and was removed' },
+  // internal (DI9xxx)
+  DI9001: { severity: 'error', title: 'internal error (please report a bug)' },
+} as const satisfies Record<string, { severity: Severity; title: string }>;
+
+export type DiagnosticCode = keyof typeof CODES;
+
+/** Builds a diagnostic with the code's default severity. */
+export function diag(
+  code: DiagnosticCode,
+  message: string,
+  where: Omit<Diagnostic, 'code' | 'severity' | 'message'> = {},
+): Diagnostic {
+  return { code, severity: CODES[code].severity, message, ...where };
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+/** One line per diagnostic: `file:line:col: severity DI1001 Kind/name field: message`. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const loc = [d.file ?? '<input>', d.line, d.column].filter((p) => p !== undefined).join(':');
+  const res = d.resource?.kind ? ` ${d.resource.kind}/${d.resource.name ?? '?'}` : '';
+  const field = d.field ? ` ${d.field}` : '';
+  return `${loc}: ${d.severity} ${d.code}${res}${field}: ${d.message}`;
+}

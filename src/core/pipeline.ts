@@ -1,0 +1,171 @@
+/**
+ * The manifests pipeline: bytes → documents → (parse only what may change) →
+ * split workloads → render changed documents → bytes. Untouched documents are
+ * copied as their exact original text.
+ */
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type { Catalogue } from '../catalogue/load.js';
+import { splitWorkload } from './apply-kube.js';
+import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
+import type { Hardening } from './plan.js';
+import { isJson, needsParsing, splitDocuments } from './stream.js';
+import { workloadKind } from './workloads.js';
+
+export interface TransformOptions {
+  catalogue: Catalogue;
+  /** Main image per container name or template name (`--image NAME=REF`). */
+  images?: Readonly<Record<string, string>>;
+  /** Overrides of the main container's security defaults. */
+  hardening?: Partial<Hardening>;
+  /** File name used in diagnostics. */
+  file?: string;
+}
+
+export interface TransformResult {
+  /** The rewritten text (the input, unchanged, for documents that did not change). */
+  output: string;
+  diagnostics: Diagnostic[];
+  /** True when at least one document changed. */
+  changed: boolean;
+}
+
+/** Rewrites a Kubernetes manifest stream (multi-document YAML, a List, or JSON). Never throws on bad input. */
+export function transformManifests(text: string, options: TransformOptions): TransformResult {
+  const diagnostics: Diagnostic[] = [];
+  const file = options.file;
+  const binary = binaryProblem(text);
+  if (binary) {
+    diagnostics.push(diag('DI1005', binary, file ? { file } : {}));
+    return { output: text, diagnostics, changed: false };
+  }
+  if (isJson(text)) return transformJson(text, options);
+
+  let changed = false;
+  const out: string[] = [];
+  splitDocuments(text).forEach((piece, index) => {
+    if (!needsParsing(piece.text)) {
+      out.push(piece.text);
+      return;
+    }
+    const r = transformDocument(piece.text, index, piece.line, options);
+    diagnostics.push(...r.diagnostics);
+    if (r.doc) {
+      changed = true;
+      out.push(render(r.doc, piece.text));
+    } else out.push(piece.text);
+  });
+  return { output: changed ? out.join('') : text, diagnostics, changed };
+}
+
+interface DocumentResult {
+  /** The edited document, when it changed. */
+  doc?: Document;
+  diagnostics: Diagnostic[];
+}
+
+function transformDocument(text: string, index: number, lineOffset: number, options: TransformOptions): DocumentResult {
+  const diagnostics: Diagnostic[] = [];
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  const at = (pos: number): { line: number; column: number } => {
+    const p = lineCounter.linePos(pos);
+    return { line: p.line + lineOffset, column: p.col };
+  };
+  const base = { ...(options.file ? { file: options.file } : {}), document: index };
+  for (const e of doc.errors) {
+    diagnostics.push(diag('DI1001', firstLine(e.message), { ...base, ...at(e.pos[0]) }));
+  }
+  if (doc.errors.length) return { diagnostics };
+  for (const w of doc.warnings) diagnostics.push(diag('DI1007', firstLine(w.message), { ...base, ...at(w.pos[0]) }));
+  if (doc.contents === null) return { diagnostics };
+  if (!isMap(doc.contents)) {
+    diagnostics.push(diag('DI1003', 'a Kubernetes document must be a mapping with apiVersion and kind', { ...base, ...at(doc.contents.range?.[0] ?? 0) }));
+    return { diagnostics };
+  }
+  try {
+    let changed = false;
+    const visit = (node: unknown, path: (string | number)[]): void => {
+      if (!isMap(node)) return;
+      const kind = node.get('kind');
+      const apiVersion = node.get('apiVersion');
+      const items = node.get('items', true);
+      if (typeof kind === 'string' && kind.endsWith('List') && isSeq(items)) {
+        items.items.forEach((item, i) => visit(item, [...path, 'items', i]));
+        return;
+      }
+      const wk = workloadKind(apiVersion, kind);
+      if (!wk) return;
+      const r = splitWorkload({
+        doc,
+        base: path,
+        kind: wk,
+        resource: resourceRef(node),
+        ...(options.file ? { file: options.file } : {}),
+        lineCounter,
+        lineOffset,
+        options: {
+          catalogue: options.catalogue,
+          ...(options.images ? { images: options.images } : {}),
+          ...(options.hardening ? { hardening: options.hardening } : {}),
+        },
+      });
+      for (const dg of r.diagnostics) diagnostics.push({ ...dg, document: index });
+      changed ||= r.changed;
+    };
+    visit(doc.contents, []);
+    return changed ? { doc, diagnostics } : { diagnostics };
+  } catch (e) {
+    diagnostics.push(diag('DI9001', `internal error on this document: ${(e as Error).stack ?? String(e)}`, base));
+    return { diagnostics };
+  }
+}
+
+function resourceRef(node: { get(k: string): unknown }): ResourceRef {
+  const meta = node.get('metadata') as { get?(k: string): unknown } | undefined;
+  const ref: ResourceRef = {};
+  const apiVersion = node.get('apiVersion');
+  const kind = node.get('kind');
+  if (typeof apiVersion === 'string') ref.apiVersion = apiVersion;
+  if (typeof kind === 'string') ref.kind = kind;
+  const name = meta?.get?.('name');
+  const ns = meta?.get?.('namespace');
+  if (typeof name === 'string') ref.name = name;
+  if (typeof ns === 'string') ref.namespace = ns;
+  return ref;
+}
+
+/** Renders a changed document like its source: no line folding, the input's sequence indentation and trailing blank lines. */
+export function render(doc: Document, source: string): string {
+  let s = doc.toString({ lineWidth: 0, flowCollectionPadding: false, indentSeq: indentsSequences(source) });
+  const trailing = /\n*$/.exec(source)?.[0].length ?? 0;
+  if (trailing === 0) s = s.replace(/\n$/, '');
+  else if (trailing > 1) s += '\n'.repeat(trailing - 1);
+  return s;
+}
+
+/** Whether block sequences under a key are indented (`key:\n  - a`) in this text; kubectl and Helm output differ. */
+export function indentsSequences(text: string): boolean {
+  const m = /^( *)[^\s#-][^\n]*:[ \t]*\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*( *)- /m.exec(text);
+  if (!m) return true;
+  return (m[2]?.length ?? 0) > (m[1]?.length ?? 0);
+}
+
+function transformJson(text: string, options: TransformOptions): TransformResult {
+  const r = transformDocument(text, 0, 0, options);
+  if (!r.doc) return { output: text, diagnostics: r.diagnostics, changed: false };
+  const indent = /^\{\s*\n([ \t]+)/.exec(text)?.[1] ?? '    ';
+  const output = JSON.stringify(r.doc.toJS({ maxAliasCount: 100 }), null, indent) + (text.endsWith('\n') ? '\n' : '');
+  return { output, diagnostics: r.diagnostics, changed: true };
+}
+
+function binaryProblem(text: string): string | undefined {
+  const nul = text.indexOf('\0');
+  if (nul >= 0) return `input contains a NUL byte at offset ${nul}: it is not YAML text`;
+  const bad = text.indexOf('\uFFFD');
+  if (bad >= 0) return `input is not valid UTF-8 (first bad byte near offset ${bad})`;
+  return undefined;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}

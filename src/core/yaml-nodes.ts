@@ -1,0 +1,127 @@
+/**
+ * Small helpers for editing `yaml` Document nodes in place, so that comments,
+ * key order and quoting of everything we do not touch survive. New nodes are
+ * written so that YAML 1.1 readers (kubectl, Go, PyYAML) read them as we mean:
+ * strings that 1.1 would take for a boolean, number or null are quoted.
+ */
+import { isMap, isScalar, isSeq, parse, Scalar, visit, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
+
+/** Creates a node for a plain value, YAML 1.1-safe, flow if `flow`. */
+export function newNode(doc: Document, value: unknown, flow = false): Node {
+  const node = doc.createNode(value) as Node;
+  visit(node, {
+    Scalar(_, s) {
+      if (typeof s.value === 'string' && needsQuotes(s.value)) s.type = Scalar.QUOTE_DOUBLE;
+    },
+    Map(_, m) {
+      if (flow) m.flow = true;
+    },
+    Seq(_, q) {
+      if (flow) q.flow = true;
+    },
+  });
+  if (flow && (isMap(node) || isSeq(node))) node.flow = true;
+  return node;
+}
+
+const YAML11_SPECIAL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|)$/;
+
+/** True when a plain scalar with this text would not read back as the same string in YAML 1.1 or 1.2. */
+export function needsQuotes(s: string): boolean {
+  if (YAML11_SPECIAL.test(s)) return true;
+  if (/^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$/.test(s)) return true; // ints, floats, 1_000, 0755
+  if (/^[-+]?0[xob][0-9a-fA-F_]+$/.test(s) || /^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$/.test(s)) return true;
+  if (/^[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/.test(s)) return true; // sexagesimal (1.1)
+  if (/^\d{4}-\d\d?-\d\d?/.test(s)) return true; // timestamps
+  try {
+    return parse(s) !== s;
+  } catch {
+    return true;
+  }
+}
+
+export function getMap(parent: unknown, key: string): YAMLMap | undefined {
+  if (!isMap(parent)) return undefined;
+  const v = parent.get(key, true);
+  return isMap(v) ? v : undefined;
+}
+
+export function getSeq(parent: unknown, key: string): YAMLSeq | undefined {
+  if (!isMap(parent)) return undefined;
+  const v = parent.get(key, true);
+  return isSeq(v) ? v : undefined;
+}
+
+export function getIn(root: unknown, path: readonly (string | number)[]): unknown {
+  let node = root;
+  for (const k of path) {
+    if (isMap(node) || isSeq(node)) node = (node as YAMLMap).get(k, true);
+    else return undefined;
+  }
+  return node;
+}
+
+/** The map at `key`, created (after `after`, or at the end) when missing. */
+export function ensureMap(doc: Document, parent: YAMLMap, key: string, after?: string): YAMLMap {
+  const existing = getMap(parent, key);
+  if (existing) return existing;
+  const node = newNode(doc, {}, parent.flow ?? false) as YAMLMap;
+  setAfter(doc, parent, key, node, after);
+  return node;
+}
+
+export function ensureSeq(doc: Document, parent: YAMLMap, key: string, after?: string, before?: string): YAMLSeq {
+  const existing = getSeq(parent, key);
+  if (existing) return existing;
+  const node = newNode(doc, [], parent.flow ?? false) as YAMLSeq;
+  setAfter(doc, parent, key, node, after, before);
+  return node;
+}
+
+/** Sets `key` in place if present; otherwise inserts it after `after` (or before `before`), else at the end. */
+export function setAfter(doc: Document, map: YAMLMap, key: string, value: unknown, after?: string, before?: string): void {
+  const node = isNodeLike(value) ? value : newNode(doc, value, map.flow ?? false);
+  const idx = map.items.findIndex((p) => keyOf(p.key) === key);
+  if (idx >= 0) {
+    const pair = map.items[idx]!;
+    const old = pair.value as Node | null;
+    if (old && isNodeLike(old) && old.comment && isNodeLike(node) && !node.comment) node.comment = old.comment;
+    pair.value = node;
+    return;
+  }
+  const pair = doc.createPair(key, node);
+  let at = map.items.length;
+  if (after !== undefined) {
+    const i = map.items.findIndex((p) => keyOf(p.key) === after);
+    if (i >= 0) at = i + 1;
+  } else if (before !== undefined) {
+    const i = map.items.findIndex((p) => keyOf(p.key) === before);
+    if (i >= 0) at = i;
+  }
+  map.items.splice(at, 0, pair);
+}
+
+/** Sets a scalar value, keeping the existing scalar's comments (and its quoting when still safe). */
+export function setScalar(doc: Document, map: YAMLMap, key: string, value: string | number | boolean, after?: string): void {
+  const old = map.get(key, true);
+  if (isScalar(old)) {
+    if (old.value === value) return;
+    old.value = value;
+    if (typeof value === 'string' && needsQuotes(value) && old.type !== Scalar.QUOTE_SINGLE) old.type = Scalar.QUOTE_DOUBLE;
+    if (typeof value !== 'string') old.type = Scalar.PLAIN;
+    return;
+  }
+  setAfter(doc, map, key, value, after);
+}
+
+export function deleteKey(map: YAMLMap, key: string): void {
+  map.delete(key);
+}
+
+export function keyOf(k: unknown): unknown {
+  return isScalar(k) ? k.value : k;
+}
+
+function isNodeLike(v: unknown): v is Node {
+  return isMap(v) || isSeq(v) || isScalar(v);
+}
