@@ -67,6 +67,13 @@ export interface TemplateSpec {
   runtime?: RuntimeSpec;
   /** How the main image is named; `{path}`, `{tag}` and variables expand. */
   mainImage?: string;
+  /**
+   * Paths the init step writes and main must see (generated config): each is an
+   * emptyDir (Compose: a named volume) mounted at the same path in both.
+   */
+  shared?: string[];
+  /** Set by a variant that cannot be split (e.g. wordpress' apache variant). */
+  decline?: { reason: string; needs?: string };
 }
 
 export interface TemplateInit {
@@ -76,6 +83,8 @@ export interface TemplateInit {
   args?: 'server' | string[];
   /** `root`: starts as root and drops to uid itself (the official entrypoints do); `uid`: runs as uid. */
   runAs: 'root' | 'uid';
+  /** Env set on the init container only (e.g. `NGINX_ENVSUBST_OUTPUT_DIR`). */
+  env?: Record<string, string>;
 }
 
 export interface TemplateMain {

@@ -105,7 +105,7 @@ export function splitWorkload(ctx: WorkloadContext): { changed: boolean; diagnos
     for (const dg of diags) diagnostics.push({ ...dg, ...where(node, field) });
     if (result.kind === 'split') {
       taken.add(result.plan.init?.name ?? '');
-      for (const s of result.plan.scratch) taken.add(s.volume);
+      for (const s of [...result.plan.scratch, ...result.plan.shared]) taken.add(s.volume);
       if (result.plan.data.add) taken.add(result.plan.data.volume);
       plans.push(result.plan);
       applyPlan(doc, podSpec, node as YAMLMap, c, result.plan);
@@ -210,11 +210,12 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
     if (plan.init.args.length) init.args = plan.init.args;
     if (original.workingDir !== undefined) init.workingDir = original.workingDir;
     const env = [...(original.env ?? [])] as unknown[];
-    for (const [name, value] of Object.entries(plan.main.setEnv)) env.push({ name, value });
+    for (const [name, value] of Object.entries({ ...plan.main.setEnv, ...plan.init.env })) env.push({ name, value });
     if (env.length) init.env = env;
     if (original.envFrom !== undefined) init.envFrom = original.envFrom;
     const mounts = [...(original.volumeMounts ?? [])] as unknown[];
     if (plan.data.add) mounts.push({ name: plan.data.volume, mountPath: plan.data.path });
+    for (const sh of plan.shared) if (sh.add) mounts.push({ name: sh.volume, mountPath: sh.path });
     if (mounts.length) init.volumeMounts = mounts;
     if (original.resources !== undefined) init.resources = original.resources;
     init.securityContext = plan.init.runAsRoot
@@ -260,6 +261,7 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
   }
   const addMounts = [
     ...(plan.data.add ? [{ name: plan.data.volume, mountPath: plan.data.path }] : []),
+    ...plan.shared.filter((sh) => sh.add).map((sh) => ({ name: sh.volume, mountPath: sh.path })),
     ...plan.scratch.map((s) => ({ name: s.volume, mountPath: s.path })),
   ];
   if (addMounts.length) {
@@ -307,6 +309,7 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
   // 3. volumes
   const newVolumes = [
     ...(plan.data.add ? [plan.data.volume] : []),
+    ...plan.shared.filter((sh) => sh.add).map((sh) => sh.volume),
     ...plan.scratch.map((s) => s.volume),
   ];
   if (newVolumes.length) {

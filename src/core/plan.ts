@@ -100,6 +100,8 @@ export interface SplitPlan {
     args: string[];
     /** Start as root (the script drops to uid itself) or run as uid:gid. */
     runAsRoot: boolean;
+    /** Env set on the init container only. */
+    env: Record<string, string>;
   };
   main: {
     image: string;
@@ -116,6 +118,8 @@ export interface SplitPlan {
   data: MountPlan & { add?: 'emptyDir' | 'volume' };
   /** Writable scratch paths of main (emptyDir / tmpfs), with a volume name each. */
   scratch: { volume: string; path: string }[];
+  /** Paths the init step writes for main: a volume mounted in both (added unless the container mounts one there). */
+  shared: (MountPlan & { add: boolean })[];
   /** Probes to set on main (replacing a shell probe of that role, or adding a readiness probe). */
   probes: { role: ProbeInput['role']; probe: ProbeSpec; replaces: boolean }[];
   /** Probe roles to remove from main (needs a shell, no replacement). */
@@ -150,6 +154,13 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     };
   }
   const spec = match.spec as TemplateSpec;
+  if (spec.decline) {
+    const needs = spec.decline.needs ? ` A user template would have to provide: ${spec.decline.needs}` : '';
+    return {
+      kind: 'skip',
+      diagnostics: [d('DI3009', `image "${c.image}" (${match.variants.join(', ')}) is declined by template "${match.template.name}": ${spec.decline.reason}.${needs}`)],
+    };
+  }
   const diagnostics: Diagnostic[] = [];
   if (match.unsupported) {
     diagnostics.push(d('DI3004', `image "${c.image}": ${match.unsupported}; container "${c.name}" left unchanged`));
@@ -207,9 +218,13 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     if (m && m !== existing && !removeMountPaths.includes(m.path)) removeMountPaths.push(m.path);
   }
 
+  const shared = (spec.shared ?? []).map((path) => {
+    const m = c.mounts.find((mt) => mt.path === path);
+    return m ? { ...m, add: false } : { volume: unique(`${c.name}-${slug(path)}`), path, add: true };
+  });
   const scratch = hardening.readOnlyRootFilesystem
     ? (spec.main.writablePaths ?? [])
-        .filter((p) => !c.mounts.some((m) => m.path === p) && p !== data.path)
+        .filter((p) => !c.mounts.some((m) => m.path === p) && p !== data.path && !shared.some((sh) => sh.path === p))
         .map((p) => ({ volume: unique(`${c.name}-${slug(p)}`), path: p }))
     : [];
 
@@ -264,6 +279,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     main: { image: mainImage, command: spec.main.command, args, removeEnv, setEnv, removeMountPaths },
     data,
     scratch,
+    shared,
     probes,
     removeProbes,
     removeHooks,
@@ -271,7 +287,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   };
   if (spec.init) {
     const initArgs = spec.init.args === 'server' ? server.args : (spec.init.args ?? []);
-    plan.init = { name: unique(`${c.name}-init`), image: c.image, command: spec.init.command, args: initArgs, runAsRoot };
+    plan.init = { name: unique(`${c.name}-init`), image: c.image, command: spec.init.command, args: initArgs, runAsRoot, env: spec.init.env ?? {} };
   }
   diagnostics.unshift(
     d('DI3012', `container "${c.name}" split with template "${match.template.name}"${match.variants.length ? ` (${match.variants.join(', ')})` : ''}: ${plan.init ? `init "${plan.init.name}" runs ${plan.init.command.join(' ')}, ` : ''}main runs ${mainImage} as ${spec.uid}:${spec.gid}`),

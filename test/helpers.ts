@@ -1,0 +1,50 @@
+/** Shared test helpers: run the real CLI in-process or as a spawned process. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../src/cli/main.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const CORPUS = join(ROOT, '..', 'shared', 'corpus');
+export const BIN = join(ROOT, 'bin', 'distroless-init.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process (same code as the binary, no bundle). */
+export async function cli(argv: string[], stdin = '', cwd = ROOT, env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, {
+    stdin: async () => stdin,
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    cwd,
+    env: { ...env },
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs the bundled binary as a real process (needs `npm run build`). */
+export function spawnCli(argv: string[], stdin = '', cwd = ROOT, env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...argv], { input: stdin, cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function fixture(...parts: string[]): string {
+  return readFileSync(join(ROOT, 'test', 'fixtures', ...parts), 'utf8');
+}
+
+export function tmp(prefix = 'di-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The codes of the diagnostics in JSON stderr output. */
+export function codes(stderrJson: string): string[] {
+  return (JSON.parse(stderrJson) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code);
+}
