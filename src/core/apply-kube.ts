@@ -239,9 +239,13 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
 
   // 2. main container
   setScalar(doc, main, 'image', plan.main.image);
-  setAfter(doc, main, 'command', newNode(doc, plan.main.command, flowOf(main, 'command')), 'image');
-  if (plan.main.args.length) setAfter(doc, main, 'args', newNode(doc, plan.main.args, flowOf(main, 'args')), 'command');
-  else main.delete('args');
+  if (!sameList(main.get('command', true), plan.main.command)) {
+    setAfter(doc, main, 'command', newNode(doc, plan.main.command, flowOf(main, 'command')), 'image');
+  }
+  if (!plan.main.args.length) main.delete('args');
+  else if (!sameList(main.get('args', true), plan.main.args)) {
+    setAfter(doc, main, 'args', newNode(doc, plan.main.args, flowOf(main, 'args')), 'command');
+  }
 
   const env = getSeq(main, 'env');
   if (env) {
@@ -327,6 +331,13 @@ function applyPodSecurity(doc: Document, podSpec: YAMLMap, plans: SplitPlan[], w
   else if (current !== first.gid) warn(`pod fsGroup ${String(current)} differs from the data gid ${first.gid}; left as it is`);
   if (plans.some((p) => p.gid !== first.gid)) warn(`containers split in one pod use different gids (${plans.map((p) => p.gid).join(', ')}); fsGroup is ${first.gid}`);
   if (sec.get('fsGroupChangePolicy') === undefined) setScalar(doc, sec, 'fsGroupChangePolicy', 'OnRootMismatch');
+}
+
+/** True when a node is a sequence with exactly these strings (then it is kept as written). */
+function sameList(node: unknown, list: readonly string[]): boolean {
+  if (!isSeq(node)) return false;
+  const values = node.toJSON() as unknown[];
+  return values.length === list.length && values.every((v, i) => String(v) === list[i]);
 }
 
 function flowOf(map: YAMLMap, key: string): boolean {

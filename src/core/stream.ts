@@ -16,7 +16,7 @@ export interface RawDocument {
   line: number;
 }
 
-const MARKER = /^---(?:[ \t]|$)/;
+const MARKER = /^---(?:[ \t\r\n]|$)/;
 
 export function splitDocuments(src: string): RawDocument[] {
   const docs: RawDocument[] = [];
