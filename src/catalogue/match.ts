@@ -24,6 +24,8 @@ export interface TemplateMatch {
 
 /** Finds the template for an image; undefined when no template claims its repository path. */
 export function findTemplate(catalogue: Catalogue, ref: ImageRef): LoadedTemplate | undefined {
+  // another registry's `redis` (registry.k8s.io/redis:e2e) is not Docker Hub's: only a template listing `host/path` claims it
+  if (ref.registry && !isMirrorPath(ref.path)) return catalogue.byImage.get(`${ref.registry}/${ref.path}`);
   const exact = catalogue.byImage.get(ref.path);
   if (exact || !isMirrorPath(ref.path)) return exact;
   return catalogue.byImage.get(ref.path.split('/').pop() ?? '');

@@ -74,6 +74,10 @@ export interface TemplateSpec {
   shared?: string[];
   /** Set by a variant that cannot be split (e.g. wordpress' apache variant). */
   decline?: { reason: string; needs?: string };
+  /** `false`: `dataPath` holds nothing worth keeping (a cache, a pid file), so an added emptyDir raises no DI3005. Default true. */
+  persistent?: boolean;
+  /** What the split loses or needs from the user (reported as DI3014 on every split with this spec). */
+  warnings?: string[];
 }
 
 export interface TemplateInit {
@@ -96,6 +100,8 @@ export interface TemplateMain {
   extraArgs?: { args: string[]; unlessArg?: string[]; whenEnv?: string[] }[];
   /** Paths the server writes to; each becomes an emptyDir (Kubernetes) or tmpfs (Compose). */
   writablePaths?: string[];
+  /** `true`: the container's own command/args are dropped and main runs exactly `command` (ad-hoc templates). Default false. */
+  ignoreArgs?: boolean;
 }
 
 export type ProbeSpec =

@@ -64,6 +64,8 @@ export const CODES = {
   DI3011: { severity: 'error', title: 'invalid --image or image annotation' },
   DI3012: { severity: 'info', title: 'container split' },
   DI3013: { severity: 'warning', title: 'uid conflicts with the securityContext' },
+  DI3014: { severity: 'warning', title: 'template warning: the split loses something or needs a user change' },
+  DI3015: { severity: 'error', title: 'invalid custom-entrypoint annotations' },
   // shell lint of the main container (DI4xxx)
   DI4001: { severity: 'info', title: 'shell probe replaced by a shell-free probe' },
   DI4002: { severity: 'warning', title: 'probe or hook needs a shell and was not replaced' },

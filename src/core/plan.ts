@@ -205,7 +205,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     data = { ...existing };
   } else {
     data = { volume: unique(`${c.name}-data`), path: spec.dataPath, add: 'emptyDir' };
-    diagnostics.push(
+    if (spec.persistent !== false) diagnostics.push(
       d('DI3005', `container "${c.name}" has no volume at ${spec.dataPath}; added "${data.volume}": its data lives only as long as the pod (Compose: a named volume). Mount a PersistentVolumeClaim there to keep it`),
     );
   }
@@ -268,6 +268,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     diagnostics.push(d('DI3013', `"${c.name}" sets runAsUser ${c.runAsUser}, but "${match.template.name}" data is owned by ${spec.uid}; the split uses ${spec.uid}`));
   }
 
+  for (const w of spec.warnings ?? []) diagnostics.push(d('DI3014', `"${c.name}" (template "${match.template.name}"): ${w}`));
   const args = withExtraArgs(server.args, spec, c);
   const plan: SplitPlan = {
     container: c.name,
@@ -297,6 +298,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
 
 /** The server's arguments, from the container's command/args and the image's entrypoint convention. */
 function serverArgs(c: ContainerInput, spec: TemplateSpec): { ok: true; args: string[] } | { ok: false; diagnostic: Diagnostic } {
+  if (spec.main.ignoreArgs) return { ok: true, args: [] };
   const names = new Set(spec.main.serverNames);
   let argv: string[];
   if (c.command && c.command.length) {
@@ -327,7 +329,8 @@ function withExtraArgs(args: string[], spec: TemplateSpec, c: ContainerInput): s
   for (const extra of spec.main.extraArgs ?? []) {
     if (extra.unlessArg?.some((prefix) => out.some((a) => a === prefix || a.startsWith(`${prefix}=`) || a.startsWith(prefix)))) continue;
     if (extra.whenEnv && !extra.whenEnv.every((n) => envSet.has(n) || envSet.has(`${n}_FILE`))) continue;
-    for (const a of extra.args) if (!out.includes(a)) out.push(a);
+    // a group (`--loadmodule X`) is added unless that exact sequence is already there
+    if (!containsSequence(out, extra.args)) out.push(...extra.args);
   }
   return out;
 }
@@ -353,6 +356,12 @@ function chooseMainImage(
     d('DI3006', `main image "${derived}" for "${c.name}" is built from "${c.image}": run \`distroless-init image ${c.image} | docker build -t ${derived} -\`, or choose one with --image ${c.name}=REF`),
   );
   return derived;
+}
+
+function containsSequence(haystack: string[], needle: string[]): boolean {
+  if (needle.length === 0) return true;
+  for (let i = 0; i + needle.length <= haystack.length; i++) if (needle.every((n, j) => haystack[i + j] === n)) return true;
+  return false;
 }
 
 /** True for the template's init-only names (globs allowed) and their `_FILE` forms. */
