@@ -291,7 +291,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     plan.init = { name: unique(`${c.name}-init`), image: c.image, command: spec.init.command, args: initArgs, runAsRoot, env: spec.init.env ?? {} };
   }
   diagnostics.unshift(
-    d('DI3012', `container "${c.name}" split with template "${match.template.name}"${match.variants.length ? ` (${match.variants.join(', ')})` : ''}: ${plan.init ? `init "${plan.init.name}" runs ${plan.init.command.join(' ')}, ` : ''}main runs ${mainImage} as ${spec.uid}:${spec.gid}`),
+    d('DI3012', `container "${c.name}" split with template "${match.template.name}"${match.variants.length ? ` (${match.variants.join(', ')})` : ''}: ${plan.init ? `init "${plan.init.name}" runs ${plan.init.command.map((a) => (a.includes('\n') ? '<script>' : a)).join(' ')}, ` : ''}main runs ${mainImage} as ${spec.uid}:${spec.gid}`),
   );
   return { kind: 'split', plan };
 }

@@ -11,7 +11,9 @@ export function newNode(doc: Document, value: unknown, flow = false): Node {
   const node = doc.createNode(value) as Node;
   visit(node, {
     Scalar(_, s) {
-      if (typeof s.value === 'string' && needsQuotes(s.value)) s.type = Scalar.QUOTE_DOUBLE;
+      // multi-line text (an embedded init script) reads best as a literal block
+      if (typeof s.value === 'string' && s.value.includes('\n') && !flow) s.type = Scalar.BLOCK_LITERAL;
+      else if (typeof s.value === 'string' && needsQuotes(s.value)) s.type = Scalar.QUOTE_DOUBLE;
     },
     Map(_, m) {
       if (flow) m.flow = true;
