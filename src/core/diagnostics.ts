@@ -73,6 +73,9 @@ export const CODES = {
   DI4004: { severity: 'info', title: 'lifecycle hook removed' },
   DI4005: { severity: 'warning', title: 'init-only secret still present on main' },
   DI4006: { severity: 'warning', title: 'healthcheck needs a shell and was removed' },
+  // runtime-image recipe (DI5xxx)
+  DI5001: { severity: 'error', title: 'no template for the image to build a runtime image from' },
+  DI5002: { severity: 'error', title: 'template cannot describe a runtime image' },
   // internal (DI9xxx)
   DI9001: { severity: 'error', title: 'internal error (please report a bug)' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
