@@ -3,7 +3,7 @@
  * split workloads → render changed documents → bytes. Untouched documents are
  * copied as their exact original text.
  */
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Catalogue } from '../catalogue/load.js';
 import { splitWorkload } from './apply-kube.js';
 import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
@@ -82,15 +82,16 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
     diagnostics.push(diag('DI1003', 'a Kubernetes document must be a mapping with apiVersion and kind', { ...base, ...at(doc.contents.range?.[0] ?? 0) }));
     return { diagnostics };
   }
+  const anchors = anchoredNodes(doc);
   try {
     let changed = false;
-    const visit = (node: unknown, path: (string | number)[]): void => {
+    const walk = (node: unknown, path: (string | number)[]): void => {
       if (!isMap(node)) return;
       const kind = node.get('kind');
       const apiVersion = node.get('apiVersion');
       const items = node.get('items', true);
       if (typeof kind === 'string' && kind.endsWith('List') && isSeq(items)) {
-        items.items.forEach((item, i) => visit(item, [...path, 'items', i]));
+        items.items.forEach((item, i) => walk(item, [...path, 'items', i]));
         return;
       }
       const wk = workloadKind(apiVersion, kind);
@@ -112,12 +113,44 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
       for (const dg of r.diagnostics) diagnostics.push({ ...dg, document: index });
       changed ||= r.changed;
     };
-    visit(doc.contents, []);
+    walk(doc.contents, []);
+    if (changed) restoreAliases(doc, anchors);
     return changed ? { doc, diagnostics } : { diagnostics };
   } catch (e) {
     diagnostics.push(diag('DI9001', `internal error on this document: ${(e as Error).stack ?? String(e)}`, base));
     return { diagnostics };
   }
+}
+
+/** Copies of every anchored node, taken before any edit. */
+function anchoredNodes(doc: Document): Map<string, Node> {
+  const out = new Map<string, Node>();
+  visit(doc, {
+    Node(_, node) {
+      if ('anchor' in node && typeof node.anchor === 'string' && !out.has(node.anchor)) out.set(node.anchor, node.clone() as Node);
+    },
+  });
+  return out;
+}
+
+/** An edit that removed or replaced an anchored node must not leave its aliases dangling: they get a copy of the original. */
+function restoreAliases(doc: Document, anchors: Map<string, Node>): void {
+  const present = new Set<string>();
+  visit(doc, {
+    Node(_, node) {
+      if ('anchor' in node && typeof node.anchor === 'string') present.add(node.anchor);
+    },
+  });
+  visit(doc, {
+    Alias(_, alias) {
+      if (present.has(alias.source)) return undefined;
+      const original = anchors.get(alias.source);
+      if (!original) return undefined;
+      const copy = original.clone() as Node & { anchor?: string };
+      present.add(alias.source);
+      return copy; // keeps the anchor: later aliases resolve to it
+    },
+  });
 }
 
 function resourceRef(node: { get(k: string): unknown }): ResourceRef {
