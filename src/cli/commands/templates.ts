@@ -94,7 +94,8 @@ export function templatesCommands(program: Command, io: Io, setExit: (code: numb
       }
       const p = r.plan;
       const spec = match.spec!;
-      if (p.init) out(`  init container: ${p.init.image} runs ${[...p.init.command, ...p.init.args].join(' ')} as ${p.init.runAsRoot ? 'root (drops to the data uid itself)' : `${p.uid}:${p.gid}`}\n`);
+      const shown = (argv: string[]): string => argv.map((a) => (a.includes('\n') ? `<script of ${a.trimEnd().split('\n').length} lines: templates show ${match.template.name}>` : a)).join(' ');
+      if (p.init) out(`  init container: ${p.init.image} runs ${shown([...p.init.command, ...p.init.args])} as ${p.init.runAsRoot ? 'root (drops to the data uid itself)' : `${p.uid}:${p.gid}`}\n`);
       else out('  init container: none (the image has nothing to initialise)\n');
       out(`  main container: ${p.main.image} runs ${[...p.main.command, ...p.main.args].join(' ')} as ${p.uid}:${p.gid}\n`);
       out(`  data: ${spec.dataEnv ? `${spec.dataEnv}=${spec.env?.[spec.dataEnv] ?? ''}, ` : ''}volume at ${spec.dataPath} shared by both\n`);
