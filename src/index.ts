@@ -8,6 +8,7 @@
  * ```
  */
 export { transformManifests, type TransformOptions, type TransformResult } from './core/pipeline.js';
+export { transformCompose, validateCompose, type ValidateComposeOptions } from './adapters/compose.js';
 export { loadCatalogue, parseTemplate, type Catalogue, type LoadedTemplate } from './catalogue/load.js';
 export { matchTemplate, type TemplateMatch } from './catalogue/match.js';
 export type { Template, TemplateSpec, TemplateVariant, ProbeSpec, RuntimeSpec } from './catalogue/template.js';

