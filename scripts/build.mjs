@@ -1,7 +1,7 @@
 // Builds the two bundles: dist/cli.js (the command, one file: fast start-up,
 // no runtime dependencies) and dist/index.js (the library), plus the types.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { generateValidator } from './gen-validator.mjs';
 
@@ -13,6 +13,29 @@ try { current = readFileSync(validatorPath, 'utf8'); } catch {}
 if (current !== fresh) writeFileSync(validatorPath, fresh);
 
 mkdirSync(new URL('dist', root), { recursive: true });
+
+// The built-in templates, validated now (schema + rules) and embedded in the bundles,
+// so that the CLI parses no template YAML at run time.
+async function builtinTemplates() {
+  const out = await build({
+    entryPoints: [new URL('src/catalogue/load.ts', root).pathname],
+    bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'warning',
+    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    outfile: new URL('dist/.load.mjs', root).pathname,
+  });
+  const tmp = new URL('dist/.load.mjs', root);
+  writeFileSync(tmp, out.outputFiles[0].text);
+  const { loadCatalogue } = await import(`${tmp.href}?${Date.now()}`);
+  const { catalogue, diagnostics } = loadCatalogue();
+  rmSync(tmp);
+  if (diagnostics.length) {
+    for (const d of diagnostics) console.error(`${d.file}:${d.line ?? 0}: ${d.severity} ${d.code}: ${d.message}`);
+    throw new Error('built-in templates have problems');
+  }
+  const base = new URL('.', root).pathname;
+  return catalogue.templates.map((t) => ({ template: t.template, file: t.file.slice(base.length) }));
+}
+const templates = await builtinTemplates();
 const common = {
   bundle: true,
   platform: 'node',
@@ -24,9 +47,12 @@ const common = {
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   logLevel: 'warning',
   metafile: true,
+  define: { __DISTROLESS_INIT_TEMPLATES__: JSON.stringify(templates) },
 };
 const cli = await build({ ...common, entryPoints: [new URL('src/cli/main.ts', root).pathname], outfile: new URL('dist/cli.js', root).pathname });
 await build({ ...common, entryPoints: [new URL('src/index.ts', root).pathname], outfile: new URL('dist/index.js', root).pathname });
 writeFileSync(new URL('dist/cli.meta.json', root), JSON.stringify(cli.metafile));
+const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
+writeFileSync(new URL('dist/version.js', root), `export const VERSION = ${JSON.stringify(version)};\n`);
 // declarations for library users
 execFileSync(process.execPath, [new URL('node_modules/typescript/bin/tsc', root).pathname, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });

@@ -20,6 +20,22 @@ export interface LoadedTemplate {
   builtin: boolean;
 }
 
+/** Replaced by the bundler with the built-in templates (file relative to the package root). */
+declare const __DISTROLESS_INIT_TEMPLATES__: readonly { template: Template; file: string }[] | undefined;
+
+/** A catalogue loaded on first use: a run whose input holds no workload never reads a template. */
+export function lazyCatalogue(load: () => Catalogue): Catalogue {
+  let catalogue: Catalogue | undefined;
+  return {
+    get templates() {
+      return (catalogue ??= load()).templates;
+    },
+    get byImage() {
+      return (catalogue ??= load()).byImage;
+    },
+  };
+}
+
 export interface Catalogue {
   templates: LoadedTemplate[];
   /** Repository path → template. */
@@ -62,7 +78,13 @@ export function loadCatalogue(
   const diagnostics: Diagnostic[] = [];
   const loaded: LoadedTemplate[] = [];
   const sources: { dir: string; builtin: boolean }[] = [];
-  if (options.builtin !== false) sources.push({ dir: builtinTemplateDir(), builtin: true });
+  if (options.builtin !== false) {
+    // the bundled CLI carries the built-in templates, validated at build time (scripts/build.mjs)
+    if (typeof __DISTROLESS_INIT_TEMPLATES__ !== 'undefined') {
+      const root = packageRoot();
+      for (const t of __DISTROLESS_INIT_TEMPLATES__) loaded.push({ template: t.template, file: join(root, t.file), builtin: true });
+    } else sources.push({ dir: builtinTemplateDir(), builtin: true });
+  }
   for (const d of dirs) sources.push({ dir: resolve(d), builtin: false });
 
   for (const { dir, builtin } of sources) {

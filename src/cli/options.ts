@@ -1,6 +1,6 @@
 /** Options shared by the commands that rewrite workloads, parsed into library options. */
 import type { Command } from 'commander';
-import { loadCatalogue, type Catalogue } from '../catalogue/load.js';
+import { lazyCatalogue, loadCatalogue, type Catalogue } from '../catalogue/load.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { DEFAULT_HARDENING, type Hardening } from '../core/plan.js';
 import { UsageError } from './io.js';
@@ -50,6 +50,8 @@ export function parseHardening(pairs: readonly string[]): Partial<Hardening> {
 
 /** Loads the catalogue; template errors are returned as diagnostics (error severity: the run fails). */
 export function loadCatalogueOrThrow(dirs: readonly string[]): { catalogue: Catalogue; diagnostics: Diagnostic[] } {
+  // built-in templates only: they were validated at build time, so load them when a workload needs them
+  if (dirs.length === 0) return { catalogue: lazyCatalogue(() => loadCatalogue().catalogue), diagnostics: [] };
   return loadCatalogue(dirs);
 }
 
