@@ -45,6 +45,8 @@ export const CODES = {
   DI1006: { severity: 'error', title: 'malformed workload' },
   DI1007: { severity: 'warning', title: 'YAML warning' },
   DI1008: { severity: 'error', title: 'invalid function config (KRM functionConfig, --config file)' },
+  DI1009: { severity: 'error', title: 'not a Compose file' },
+  DI1010: { severity: 'error', title: 'Compose file does not match the compose-spec schema' },
   // catalogue (DI2xxx)
   DI2001: { severity: 'error', title: 'template directory cannot be read' },
   DI2002: { severity: 'error', title: 'template is not valid YAML' },
@@ -67,6 +69,7 @@ export const CODES = {
   DI3013: { severity: 'warning', title: 'uid conflicts with the securityContext' },
   DI3014: { severity: 'warning', title: 'template warning: the split loses something or needs a user change' },
   DI3015: { severity: 'error', title: 'invalid custom-entrypoint annotations' },
+  DI3016: { severity: 'warning', title: 'Compose service shares an anchor with other services' },
   // shell lint of the main container (DI4xxx)
   DI4001: { severity: 'info', title: 'shell probe replaced by a shell-free probe' },
   DI4002: { severity: 'warning', title: 'probe or hook needs a shell and was not replaced' },
@@ -74,6 +77,7 @@ export const CODES = {
   DI4004: { severity: 'info', title: 'lifecycle hook removed' },
   DI4005: { severity: 'warning', title: 'init-only secret still present on main' },
   DI4006: { severity: 'warning', title: 'healthcheck needs a shell and was removed' },
+  DI4007: { severity: 'warning', title: 'a dependent waits for a healthcheck that was removed' },
   // runtime-image recipe (DI5xxx)
   DI5001: { severity: 'error', title: 'no template for the image to build a runtime image from' },
   DI5002: { severity: 'error', title: 'template cannot describe a runtime image' },
