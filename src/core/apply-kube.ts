@@ -3,6 +3,7 @@
  * plan each, and write the plans back into the pod spec's YAML nodes in place.
  */
 import { isMap, isSeq, type Document, type LineCounter, type YAMLMap, type YAMLSeq } from 'yaml';
+import { adhocCatalogue } from '../catalogue/adhoc.js';
 import type { ProbeSpec } from '../catalogue/template.js';
 import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
 import { planContainer, type ContainerInput, type PlanOptions, type SplitPlan } from './plan.js';
@@ -96,8 +97,13 @@ export function splitWorkload(ctx: WorkloadContext): { changed: boolean; diagnos
       return;
     }
     const input = containerInput(c, podSec);
+    const names = (spec.containers as { name?: unknown }[]).map((x) => String(x?.name));
+    const adhoc = adhocCatalogue({ ...workloadAnn, ...podAnn }, c, names);
+    for (const dg of adhoc.diagnostics) diagnostics.push({ ...dg, ...where(node, field) });
+    if (adhoc.diagnostics.length) return;
     const result = planContainer(input, {
       ...ctx.options,
+      ...(adhoc.catalogue ? { catalogue: adhoc.catalogue } : {}),
       annotationImage: workloadAnn[`${IMAGE_ANNOTATION}${c.name}`] ?? podAnn[`${IMAGE_ANNOTATION}${c.name}`],
       takenNames: taken,
     });
