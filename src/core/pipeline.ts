@@ -9,6 +9,8 @@ import { splitWorkload } from './apply-kube.js';
 import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
 import type { Hardening } from './plan.js';
 import { isJson, needsParsing, splitDocuments } from './stream.js';
+import { findTemplate } from '../catalogue/match.js';
+import { parseImageRef } from './image-ref.js';
 import { workloadKind } from './workloads.js';
 
 export interface TransformOptions {
@@ -47,6 +49,23 @@ export function transformManifests(text: string, options: TransformOptions): Tra
       out.push(piece.text);
       return;
     }
+    const unknown = unknownImagesOnly(piece.text, options.catalogue);
+    if (unknown) {
+      // no image of this workload is in the catalogue: say so, and copy it without parsing
+      for (const u of unknown.images) {
+        diagnostics.push(
+          diag('DI3001', `no template for image "${u.image}"; container left unchanged`, {
+            ...(file ? { file } : {}),
+            line: piece.line + u.line + 1,
+            column: u.column + 1,
+            document: index,
+            ...(unknown.resource ? { resource: unknown.resource } : {}),
+          }),
+        );
+      }
+      out.push(piece.text);
+      return;
+    }
     const r = transformDocument(piece.text, index, piece.line, options);
     diagnostics.push(...r.diagnostics);
     if (r.doc) {
@@ -82,7 +101,7 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
     diagnostics.push(diag('DI1003', 'a Kubernetes document must be a mapping with apiVersion and kind', { ...base, ...at(doc.contents.range?.[0] ?? 0) }));
     return { diagnostics };
   }
-  const anchors = anchoredNodes(doc);
+  const anchors = text.includes('&') ? anchoredNodes(doc) : undefined;
   try {
     let changed = false;
     const walk = (node: unknown, path: (string | number)[]): void => {
@@ -114,12 +133,42 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
       changed ||= r.changed;
     };
     walk(doc.contents, []);
-    if (changed) restoreAliases(doc, anchors);
+    if (changed && anchors) restoreAliases(doc, anchors);
     return changed ? { doc, diagnostics } : { diagnostics };
   } catch (e) {
     diagnostics.push(diag('DI9001', `internal error on this document: ${(e as Error).stack ?? String(e)}`, base));
     return { diagnostics };
   }
+}
+
+const IMAGE_LINE = /(^|[{,\s])(["']?)image\2[ \t]*:[ \t]*(["']?)([^\s"',}\]#]*)\3/g;
+
+/**
+ * Reads the `image:` values of a workload document without parsing it. Returns
+ * them when every one is a plain reference that no template claims (the
+ * document cannot change); undefined when the document must be parsed: an
+ * image a template knows, a value the scan cannot read (an alias, a block
+ * scalar), no image at all, or a distroless-init annotation.
+ */
+function unknownImagesOnly(
+  text: string,
+  catalogue: Catalogue,
+): { images: { image: string; line: number; column: number }[]; resource?: ResourceRef } | undefined {
+  if (text.includes('distroless-init.io/')) return undefined;
+  const images: { image: string; line: number; column: number }[] = [];
+  for (const m of text.matchAll(IMAGE_LINE)) {
+    const image = m[4] ?? '';
+    const ref = parseImageRef(image);
+    if (!ref || findTemplate(catalogue, ref)) return undefined;
+    const at = (m.index ?? 0) + (m[1]?.length ?? 0);
+    const before = text.slice(0, at);
+    const line = before.split('\n').length - 1;
+    images.push({ image, line, column: at - (before.lastIndexOf('\n') + 1) });
+  }
+  if (images.length === 0) return undefined;
+  const kind = /^kind:[ \t]*["']?([\w.-]+)/m.exec(text)?.[1];
+  const name = /^metadata:[ \t]*\r?\n(?:[ \t]+.*\r?\n)*?[ \t]+name:[ \t]*["']?([^\s"'#]+)/m.exec(text)?.[1];
+  return { images, ...(kind ? { resource: { kind, ...(name ? { name } : {}) } } : {}) };
 }
 
 /** Copies of every anchored node, taken before any edit. */

@@ -31,6 +31,8 @@ const YAML11_SPECIAL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|Fa
 /** True when a plain scalar with this text would not read back as the same string in YAML 1.1 or 1.2. */
 export function needsQuotes(s: string): boolean {
   if (YAML11_SPECIAL.test(s)) return true;
+  // the common case (names, paths, image references, flags): letters first, no YAML indicator inside
+  if (/^[A-Za-z/_][\w./@=+-]*$/.test(s)) return false;
   if (/^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$/.test(s)) return true; // ints, floats, 1_000, 0755
   if (/^[-+]?0[xob][0-9a-fA-F_]+$/.test(s) || /^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$/.test(s)) return true;
   if (/^[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/.test(s)) return true; // sexagesimal (1.1)
