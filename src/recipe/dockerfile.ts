@@ -168,6 +168,10 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
   s.push(
     // copy: directories by content (so that a file listed below one does not nest), the rest as is
     'sort -u "$list" | while read -r p; do if [ -d "$p" ] && [ ! -L "$p" ]; then mkdir -p "$out$p"; cp -a "$p/." "$out$p/"; elif [ -e "$p" ] || [ -L "$p" ]; then mkdir -p "$out$(dirname "$p")"; cp -a "$p" "$out$p"; fi; done',
+    // absolute symlinks made relative (`/var/run -> /run` becomes `../run`): a tool that
+    // looks at the image's files from outside (podman 4.3 choosing a new volume's owner
+    // from the mount-point directory) would otherwise follow them into the host's /run
+    'find "$out" -type l | while read -r l; do t=$(readlink "$l"); case $t in /*) up=$(dirname "${l#"$out"}" | sed \'s#[^/][^/]*#..#g; s#^/##; s#$#/#; s#^/$##\'); ln -sfn "$up${t#/}" "$l" ;; esac; done',
     'mkdir -p "$out/etc"',
     `awk -F: -v OFS=: -v u=${uid} '$3 == 0 || $3 == u { $7 = "/sbin/nologin"; print }' /etc/passwd > "$out/etc/passwd"`,
     `awk -F: -v u=${uid} '$3 == u { found = 1 } END { exit !found }' "$out/etc/passwd" || echo "app:x:${uid}:${gid}::/nonexistent:/sbin/nologin" >> "$out/etc/passwd"`,

@@ -18,7 +18,7 @@ check() {
 # wait_for SECONDS command... : poll every 0.25 s, bounded
 wait_for() {
     local t=$1 end; shift
-    end=$(awk -v n="$(now)" -v t="$t" 'BEGIN{print n+t}')
+    end=$(awk -v n="$(now)" -v t="$t" 'BEGIN{printf "%.3f", n+t}')
     while :; do
         "$@" >/dev/null 2>&1 && return 0
         awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n>e)}' && return 1

@@ -1,0 +1,371 @@
+#!/usr/bin/env bash
+# The end-to-end suite: runs the tool's output under a real container engine.
+#
+#   npm run test:e2e            (builds the CLI, then runs this script as root)
+#   bash test/e2e/run.sh [TEMPLATE...]     default: every template below
+#
+# For each template it
+#   1. builds the FULL image locally (no registry is reachable: a debootstrap'ed
+#      Debian base + Debian's packages + this project's entrypoint scripts,
+#      test/e2e/images/<template>/) and the RUNTIME image with `buildah bud`
+#      from the Dockerfile `distroless-init image` prints, and proves the
+#      runtime image has no shell;
+#   2. rewrites the Kubernetes fixtures (Pod, Deployment, StatefulSet) with the
+#      real CLI, adapts them for podman 4.3's known gaps IN THE HARNESS ONLY
+#      (test/e2e/podmanize.mjs says which and why), plays them with
+#      `podman kube play --network none` and checks the split for real;
+#   3. rewrites the Compose fixture with `distroless-init compose` and runs it
+#      with docker-compose against `podman system service` (started here,
+#      stopped by its PID).
+# Output: one line per check, `PASS|FAIL  <template> <format>: <check>`, a
+# timing table, and last the line `N passed, N failed`. Exit 0 only if nothing failed.
+#
+# Environment: E2E_REBUILD=1 rebuilds every image; E2E_KEEP=1 keeps the work
+# directory; E2E_CLEAN_IMAGES=1 also removes the images at the end (they are
+# cached by a label of their inputs otherwise).
+# Everything the suite creates is named die2e-* (images: localhost/distroless-e2e/*
+# and the template's own names, labelled distroless-init.e2e=1); cleanup only
+# touches those. All test traffic stays on loopback (--network none, pod
+# network namespaces); only the image builds reach the Debian archive.
+
+set -uo pipefail
+umask 022
+export LC_ALL=C.UTF-8
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$E2E_DIR/../.." && pwd)
+PFX=die2e
+LABEL=distroless-init.e2e=1
+SOCK=/run/$PFX/podman.sock
+CLI=(node "$ROOT/bin/distroless-init.js")
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/$PFX.XXXXXX")
+NPASS=0 NFAIL=0
+SERVICE_PID=
+declare -a TIMINGS=()
+ALL_TEMPLATES=(postgres redis memcached)
+
+# shellcheck source=test/e2e/lib.sh
+. "$E2E_DIR/lib.sh"
+# shellcheck source=test/e2e/images.sh
+. "$E2E_DIR/images.sh"
+
+# ------------------------------------------------------------------ setup --
+preflight() {
+    local missing=() t
+    [ "$(id -u)" = 0 ] || { echo "FAIL  setup: the suite needs root (rootful podman)"; return 1; }
+    for t in podman buildah runc conmon catatonit debootstrap docker-compose node; do
+        command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "FAIL  setup: missing tools: ${missing[*]} (Debian packages: see .ci/apt-packages.txt)"
+        return 1
+    fi
+    [ -f "$ROOT/bin/distroless-init.js" ] && [ -f "$ROOT/dist/cli.js" ] || { echo "FAIL  setup: run npm run build first"; return 1; }
+    bash "$ROOT/.ci/e2e-setup.sh" || { echo "FAIL  setup: podman is not configured (runc + cgroupfs)"; return 1; }
+}
+
+start_api_service() { # podman's Docker-compatible API, for docker-compose; ours alone
+    install -d -m 0700 "$(dirname "$SOCK")"; rm -f "$SOCK"
+    podman system service --time=0 "unix://$SOCK" >"$WORK/podman-service.log" 2>&1 &
+    SERVICE_PID=$!
+    wait_for 20 curl -fsS --max-time 2 --unix-socket "$SOCK" http://d/_ping
+}
+
+stop_api_service() {
+    if [ -n "$SERVICE_PID" ] && kill -0 "$SERVICE_PID" 2>/dev/null; then
+        kill "$SERVICE_PID"; wait "$SERVICE_PID" 2>/dev/null
+    fi
+    SERVICE_PID=; rm -f "$SOCK"; rmdir "$(dirname "$SOCK")" 2>/dev/null || true
+}
+
+# --------------------------------------------------------------- cleanup --
+cleanup_ours() { # everything named die2e* (pods, containers, volumes, secrets, networks, build containers)
+    local x
+    for x in $(podman pod ps -q --filter "name=^$PFX" 2>/dev/null); do podman pod rm -f -t 5 "$x" >/dev/null 2>&1; done
+    for x in $(podman ps -aq --filter "name=^$PFX" 2>/dev/null); do podman rm -f -v -t 5 "$x" >/dev/null 2>&1; done
+    for x in $(podman ps -aq --filter "label=com.docker.compose.project" --format '{{.ID}} {{index .Labels "com.docker.compose.project"}}' 2>/dev/null | awk -v p="^$PFX" '$2 ~ p {print $1}'); do
+        podman rm -f -v -t 5 "$x" >/dev/null 2>&1
+    done
+    for x in $(podman volume ls -q 2>/dev/null | grep -E "^$PFX"); do podman volume rm -f "$x" >/dev/null 2>&1; done
+    for x in $(podman secret ls --format '{{.Name}}' 2>/dev/null | grep -E "^$PFX"); do podman secret rm "$x" >/dev/null 2>&1; done
+    for x in $(podman network ls -q 2>/dev/null | grep -E "^$PFX"); do podman network rm -f "$x" >/dev/null 2>&1; done
+    for x in $(buildah containers --format '{{.ContainerName}}' 2>/dev/null | grep -E "^$PFX"); do buildah rm "$x" >/dev/null 2>&1; done
+    true
+}
+
+leftovers() {
+    {
+        podman pod ps -q --filter "name=^$PFX"
+        podman ps -aq --filter "name=^$PFX"
+        podman volume ls -q | grep -E "^$PFX"
+        podman secret ls --format '{{.Name}}' | grep -E "^$PFX"
+        podman network ls -q | grep -E "^$PFX"
+        buildah containers --format '{{.ContainerName}}' | grep -E "^$PFX"
+    } 2>/dev/null | grep .
+}
+
+on_exit() {
+    stop_api_service
+    cleanup_ours
+    if [ "${E2E_CLEAN_IMAGES:-0}" = 1 ]; then
+        podman images -q --filter "label=$LABEL" | sort -u | xargs -r podman rmi -f >/dev/null 2>&1
+    fi
+    if [ "${E2E_KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+
+# ----------------------------------------------------------------- images --
+# images TEMPLATE : full + runtime image, and the runtime image's own checks
+do_images() {
+    local tpl=$1 m shells execs out
+    if ensure_full "$tpl" "$T_FULL"; then pass "$tpl image: full image $T_FULL built locally (debootstrap base + Debian packages + project entrypoint)"
+    else fail "$tpl image: cannot build the full image $T_FULL"; return 1; fi
+    if ensure_runtime "$tpl" "$T_FULL" "$T_MAIN"; then
+        pass "$tpl image: runtime image $T_MAIN built with buildah bud from \`distroless-init image $T_FULL\`"
+    else fail "$tpl image: buildah bud of the generated Dockerfile failed"; return 1; fi
+    check "$tpl image: the generated Dockerfile documents the main image name the split derives ($T_MAIN)" \
+        grep -q -- "-t $T_MAIN " "$WORK/$tpl.runtime.Dockerfile"
+    m=$(podman image mount "$T_MAIN") || { fail "$tpl image: podman image mount $T_MAIN"; return 1; }
+    shells=$(find "$m" \( -name sh -o -name bash -o -name dash -o -name ash -o -name busybox -o -name zsh \
+        -o -name ksh -o -name mksh -o -name csh -o -name tcsh -o -name fish -o -name toybox \) -print | sed "s#^$m##")
+    if [ -z "$shells" ]; then pass "$tpl image: no shell in the runtime image (sh, bash, dash, ash, busybox, ...)"
+    else fail "$tpl image: shell found in the runtime image: $shells"; fi
+    execs=$(cd "$m" && find . -type f -perm /111 ! -name '*.so' ! -name '*.so.*' | sed 's#^\.##' | sort | tr '\n' ' ')
+    info "$tpl image: executables in $T_MAIN: $execs($(podman image inspect --format '{{.Size}}' "$T_MAIN" | awk '{printf "%.0f MB", $1/1e6}'))"
+    check "$tpl image: /etc/passwd and /etc/group of the runtime image have uid/gid $T_UIDGID" \
+        bash -c "awk -F: '\$3 == ${T_UIDGID% *}' '$m/etc/passwd' | grep -q . && awk -F: '\$3 == ${T_UIDGID#* }' '$m/etc/group' | grep -q ."
+    podman image unmount "$T_MAIN" >/dev/null 2>&1
+    if out=$(timeout 60 podman run --rm --network none --entrypoint /bin/sh "$T_MAIN" -c true 2>&1); then
+        fail "$tpl image: podman run --entrypoint /bin/sh worked"
+    elif grep -q 'no such file or directory' <<<"$out"; then
+        pass "$tpl image: podman run --entrypoint /bin/sh fails (no such file or directory)"
+    else fail "$tpl image: /bin/sh failed for another reason: $(tail -n1 <<<"$out")"; fi
+    check "$tpl image: the server binary runs in the runtime image (every library resolved)" t_version
+}
+
+# ------------------------------------------------------------- kubernetes --
+# kube_files FIXTURE TAG : rewrite with the real CLI, then podmanize; sets KF (the podmanized file)
+kube_files() {
+    local fixture=$1 tag=$2 raw=$WORK/$2.split.yaml
+    KF=$WORK/$tag.podman.yaml
+    if ! "${CLI[@]}" "$fixture" >"$raw" 2>"$WORK/$tag.cli.err"; then
+        fail "$TAG: distroless-init rewrote $(basename "$fixture"): exit $? $(tail -n1 "$WORK/$tag.cli.err")"; return 1
+    fi
+    node "$E2E_DIR/podmanize.mjs" "$raw" "$KF" "$WORK/$tag.secrets" || { fail "$TAG: podmanize"; return 1; }
+}
+
+kube_down() { # FILE : tear down what a podmanized manifest created (pods, volumes, secrets)
+    local f=$1 v
+    timeout 60 podman kube down "$f" >>"$WORK/teardown.log" 2>&1 || true
+    while read -r v; do [ -n "$v" ] && podman volume rm -f "$v" >>"$WORK/teardown.log" 2>&1; done <"$f.volumes"
+    for v in "${f%.podman.yaml}".secrets/*.json; do
+        [ -e "$v" ] && podman secret rm "$(basename "$v" .json)" >>"$WORK/teardown.log" 2>&1
+    done
+    true
+}
+
+play() { # FILE : create its secrets, drop PVCs that exist, kube play --network none (bounded)
+    local f=$1 s
+    for s in "${f%.podman.yaml}".secrets/*.json; do
+        [ -e "$s" ] || continue
+        podman secret rm "$(basename "$s" .json)" >/dev/null 2>&1
+        podman secret create "$(basename "$s" .json)" "$s" >/dev/null || return 1
+    done
+    node "$E2E_DIR/podmanize.mjs" drop-bound "$f" "$f.play.yaml" || return 1
+    timeout 180 podman kube play --network none "$f.play.yaml"
+}
+
+# kube_checks POD MAIN INIT : the checks on a running split pod
+kube_checks() {
+    local pod=$1 main=$2 init=$3 ids env insp
+    if [ "$(ctr_exit "$init")" = 0 ]; then pass "$TAG: init container exited 0"
+    else fail "$TAG: init container exit code '$(ctr_exit "$init")'"; fi
+    if wait_for 60 t_ready "$main"; then pass "$TAG: distroless main container is serving"
+    else fail "$TAG: main container not ready after 60 s: $(podman logs "$main" 2>&1 | tail -n2 | tr '\n' ' ')"; return 1; fi
+    check "$TAG: a real client connects with the password, writes and reads" t_write_read "--pod $pod" "$TAG-1"
+    check "$TAG: a wrong password is rejected" t_wrong_password_rejected "--pod $pod"
+    ids=$(ctr_ids "$main")
+    if [ "$ids" = "$T_UIDGID" ]; then pass "$TAG: main runs as uid/gid $ids (/proc/<pid>/status)"
+    else fail "$TAG: main runs as uid/gid '$ids', planned $T_UIDGID"; fi
+    env=$(ctr_environ "$main"); insp=$(podman inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$main")
+    local leaked=() v
+    for v in $T_INIT_ONLY; do grep -q "^$v=" <<<"$env$insp" && leaked+=("$v"); done
+    grep -qF "$T_PASSWORD" <<<"$env$insp" && leaked+=("the password's value")
+    if [ ${#leaked[@]} -eq 0 ]; then pass "$TAG: no init-only secret in main's environment (podman inspect, /proc/<pid>/environ)"
+    else fail "$TAG: main's environment has ${leaked[*]}"; fi
+    if timeout 30 podman exec "$main" /bin/sh -c true >/dev/null 2>&1; then fail "$TAG: podman exec /bin/sh worked in main"
+    else pass "$TAG: podman exec /bin/sh fails in main (no shell)"; fi
+}
+
+more_readies() { [ "$(t_readies "$1")" -gt "$2" ]; }
+
+kube_restart_checks() { # POD MAIN INIT : restart the pod; the init is a no-op, the data is still there
+    local pod=$1 main=$2 init=$3 before
+    before=$(t_readies "$main")
+    timeout 60 podman pod stop -t 10 "$pod" >/dev/null 2>&1
+    if timeout 120 podman pod start "$pod" >/dev/null 2>&1 && wait_for 60 more_readies "$main" "$before"; then
+        pass "$TAG: pod restarted (podman pod stop + start), main serving again"
+    else fail "$TAG: pod restart"; return 1; fi
+    if [ "$(ctr_exit "$init")" = 0 ] && t_init_noop "$init"; then pass "$TAG: after the restart the init container ran again and was a no-op"
+    else fail "$TAG: init after restart: exit '$(ctr_exit "$init")', log: $(podman logs "$init" 2>&1 | tail -n1)"; fi
+    check "$TAG: data written before the restart is still there" t_has_row "--pod $pod" "$TAG-1"
+}
+
+kube_case() { # TEMPLATE KIND
+    local tpl=$1 kind=$2 fixture=$E2E_DIR/fixtures/$1/$2.yaml pod main init t
+    TAG="$tpl kubernetes $kind"
+    kube_files "$fixture" "$tpl-$kind" || return
+    read -r pod main init <"$KF.pods"
+    check "$TAG: the split names $T_MAIN as main image and $T_FULL as init image" \
+        bash -c "grep -q 'image: $T_MAIN\$' '$KF' && grep -q 'image: $T_FULL\$' '$KF'"
+    kube_down "$KF"
+    t=$(now)
+    if play "$KF" >"$WORK/play.log" 2>&1; then pass "$TAG: podman kube play --network none (pod $pod)"
+    else fail "$TAG: kube play: $(tail -n2 "$WORK/play.log" | tr '\n' ' ')"; kube_down "$KF"; return; fi
+    if kube_checks "$pod" "$main" "$init"; then
+        timing "$TAG: play -> serving" "$(since "$t")"
+        check "$TAG: first run of the init container initialised the data" t_init_fresh "$init"
+        if [ "$kind" = statefulset ]; then
+            # a PVC outlives its pod: down + play again, the claim's volume is reused
+            timeout 60 podman kube down "$KF" >/dev/null 2>&1
+            if play "$KF" >"$WORK/play.log" 2>&1 && wait_for 60 t_ready "$main"; then
+                pass "$TAG: played again on the same PersistentVolumeClaim, main serving"
+                if [ "$(ctr_exit "$init")" = 0 ] && t_init_noop "$init"; then pass "$TAG: the second init was a no-op"
+                else fail "$TAG: second init: exit '$(ctr_exit "$init")': $(podman logs "$init" 2>&1 | tail -n1)"; fi
+                check "$TAG: data written before is still there" t_has_row "--pod $pod" "$TAG-1"
+            else fail "$TAG: second play: $(tail -n2 "$WORK/play.log" | tr '\n' ' ')"; fi
+        else
+            kube_restart_checks "$pod" "$main" "$init"
+        fi
+    fi
+    t=$(now); kube_down "$KF"; timing "$TAG: teardown" "$(since "$t")"
+    check "$TAG: teardown left no pod, container or volume" \
+        bash -c "! podman pod exists '$pod' && [ -z \"\$(podman ps -aq --filter name='^$pod')\" ] && ! grep -qxFf '$KF.volumes' <(podman volume ls -q)"
+}
+
+kube_negative_case() { # TEMPLATE : a missing password makes the init fail and main never start
+    local tpl=$1 fixture=$WORK/$1-nopw.yaml pod main init rc
+    TAG="$tpl kubernetes pod, no password"
+    sed "s|^  password: .*|  password: \"\"|" "$E2E_DIR/fixtures/$tpl/pod.yaml" >"$fixture"
+    kube_files "$fixture" "$tpl-nopw" || return
+    read -r pod main init <"$KF.pods"
+    kube_down "$KF"
+    play "$KF" >"$WORK/play-neg.log" 2>&1; rc=$?
+    if [ $rc -ne 0 ]; then pass "$TAG: kube play fails (exit $rc: $(grep -o 'init container .* exited with code [0-9]*' "$WORK/play-neg.log" | sed 's/[0-9a-f]\{64\}/<id>/' | head -n1))"
+    else fail "$TAG: kube play succeeded"; fi
+    local ie; ie=$(ctr_exit "$init")
+    if [ -n "$ie" ] && [ "$ie" != 0 ]; then pass "$TAG: init container exited $ie: $(podman logs "$init" 2>&1 | grep -m1 -i 'password' | cut -c1-100)"
+    else fail "$TAG: init container exit code '$ie'"; fi
+    local st; st=$(ctr_status "$main")
+    if [ -z "$st" ] || [ "$st" = created ] || [ "$st" = configured ]; then pass "$TAG: main container never started (state: ${st:-absent})"
+    else fail "$TAG: main container state '$st'"; fi
+    kube_down "$KF"
+}
+
+# ---------------------------------------------------------------- compose --
+dc() { DOCKER_HOST="unix://$SOCK" timeout 180 docker-compose --ansi never "$@"; }
+compose_down() { # PROJECT FILE
+    dc -p "$1" -f "$2" down -v -t 5 >>"$WORK/teardown.log" 2>&1 || true
+    podman ps -aq --filter "label=com.docker.compose.project=$1" | xargs -r podman rm -f -v >/dev/null 2>&1 || true
+    podman volume ls -q --filter "label=com.docker.compose.project=$1" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
+}
+
+compose_case() { # TEMPLATE
+    local tpl=$1 p=${PFX}${1} f=$WORK/$1.compose.yaml fixture=$E2E_DIR/fixtures/$1/compose.yaml svc main init t env insp
+    TAG="$tpl compose"
+    [ -e "$fixture" ] || { skip "$TAG: no Compose fixture"; return; }
+    if ! "${CLI[@]}" compose -f "$fixture" >"$f" 2>"$WORK/$tpl.compose.err"; then
+        fail "$TAG: distroless-init compose -f $(basename "$fixture"): $(tail -n1 "$WORK/$tpl.compose.err")"; return
+    fi
+    svc=$(awk '/^services:/{p=1; next} p && /^  [A-Za-z0-9_.-]+:$/{sub(":", "", $1); print $1; exit}' "$fixture")
+    main=${p}_${svc}_1 init=${p}_${svc}-init_1
+    check "$TAG: the rewrite adds $svc-init and makes $svc wait for service_completed_successfully" \
+        bash -c "grep -q '^  $svc-init:' '$f' && grep -q 'condition: service_completed_successfully' '$f' && grep -q 'image: $T_MAIN\$' '$f'"
+    check "$TAG: docker-compose $(docker-compose version --short 2>/dev/null) accepts the rewritten file" dc -p "$p" -f "$f" config -q
+    # podman gaps (tmpfs owner/mode, tmpfs across a symlink), adapted in the harness only
+    node "$E2E_DIR/podmanize.mjs" compose "$f" "$f.podman.yaml" || { fail "$TAG: podmanize compose"; return; }
+    f=$f.podman.yaml
+    compose_down "$p" "$f"
+    t=$(now)
+    if dc -p "$p" -f "$f" up -d "$svc" >"$WORK/dc-up.log" 2>&1; then pass "$TAG: docker-compose up -d $svc (against podman system service)"
+    else fail "$TAG: up: $(tail -n2 "$WORK/dc-up.log" | tr '\n' ' ')"; compose_down "$p" "$f"; return; fi
+    if [ "$(ctr_exit "$init")" = 0 ] && [ "$(ctr_status "$main")" = running ]; then pass "$TAG: $svc-init exited 0 before $svc started"
+    else fail "$TAG: $svc-init exit '$(ctr_exit "$init")', $svc '$(ctr_status "$main")'"; fi
+    check "$TAG: init order: $svc-init finished before $svc started" bash -c \
+        "[ \"\$(date -d \"\$(podman inspect -f '{{.State.FinishedAt}}' $init | cut -d' ' -f1,2)\" +%s%N)\" -le \"\$(date -d \"\$(podman inspect -f '{{.State.StartedAt}}' $main | cut -d' ' -f1,2)\" +%s%N)\" ]"
+    if wait_for 60 t_ready "$main"; then pass "$TAG: distroless $svc is serving"; timing "$TAG: up -> serving" "$(since "$t")"
+    else fail "$TAG: $svc not ready after 60 s: $(podman logs "$main" 2>&1 | tail -n2 | tr '\n' ' ')"; compose_down "$p" "$f"; return; fi
+    check "$TAG: a real client connects with the password, writes and reads" t_write_read "--network container:$main" "$TAG-1"
+    check "$TAG: a wrong password is rejected" t_wrong_password_rejected "--network container:$main"
+    if [ "$(ctr_ids "$main")" = "$T_UIDGID" ]; then pass "$TAG: $svc runs as uid/gid $T_UIDGID (/proc/<pid>/status)"
+    else fail "$TAG: $svc runs as '$(ctr_ids "$main")'"; fi
+    env=$(ctr_environ "$main"); insp=$(podman inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$main")
+    local leaked=() v
+    for v in $T_INIT_ONLY; do grep -q "^$v=" <<<"$env$insp" && leaked+=("$v"); done
+    grep -qF "$T_PASSWORD" <<<"$env$insp" && leaked+=("the password's value")
+    if [ ${#leaked[@]} -eq 0 ]; then pass "$TAG: no init-only secret in $svc's environment (podman inspect, /proc/<pid>/environ)"
+    else fail "$TAG: $svc's environment has ${leaked[*]}"; fi
+    if timeout 30 podman exec "$main" /bin/sh -c true >/dev/null 2>&1; then fail "$TAG: exec /bin/sh worked in $svc"
+    else pass "$TAG: exec /bin/sh fails in $svc (no shell)"; fi
+    # restart: down (keeping the volume) + up: the init runs again as a no-op, the data is there
+    dc -p "$p" -f "$f" down -t 10 >>"$WORK/teardown.log" 2>&1
+    if dc -p "$p" -f "$f" up -d "$svc" >"$WORK/dc-up2.log" 2>&1 && wait_for 60 t_ready "$main"; then
+        pass "$TAG: down + up again on the same named volume, $svc serving"
+        if [ "$(ctr_exit "$init")" = 0 ] && t_init_noop "$init"; then pass "$TAG: the second $svc-init was a no-op"
+        else fail "$TAG: second init: exit '$(ctr_exit "$init")': $(podman logs "$init" 2>&1 | tail -n1)"; fi
+        check "$TAG: data written before is still there" t_has_row "--network container:$main" "$TAG-1"
+    else fail "$TAG: second up: $(tail -n2 "$WORK/dc-up2.log" | tr '\n' ' ')"; fi
+    compose_down "$p" "$f"
+    check "$TAG: down -v left no container or volume" \
+        bash -c "[ -z \"\$(podman ps -aq --filter label=com.docker.compose.project=$p)\" ] && [ -z \"\$(podman volume ls -q --filter label=com.docker.compose.project=$p)\" ]"
+    # negative: a missing password on a fresh volume
+    TAG="$tpl compose, no password"
+    if E2E_PASSWORD='' dc -p "$p" -f "$f" up -d "$svc" >"$WORK/dc-neg.log" 2>&1; then fail "$TAG: up succeeded"
+    else pass "$TAG: up fails: $(grep -m1 -o 'exited with code [0-9]*' "$WORK/dc-neg.log")"; fi
+    local st; st=$(ctr_status "$main")
+    if [ -z "$st" ] || [ "$st" = created ] || [ "$st" = configured ]; then pass "$TAG: $svc never started (state: ${st:-absent})"
+    else fail "$TAG: $svc state '$st'"; fi
+    E2E_PASSWORD='' compose_down "$p" "$f"
+}
+
+# ------------------------------------------------------------------- main --
+run_template() {
+    local tpl=$1 kind t
+    if [ ! -e "$E2E_DIR/templates/$tpl.sh" ]; then skip "$tpl: no end-to-end definition"; return; fi
+    # shellcheck source=/dev/null
+    . "$E2E_DIR/templates/$tpl.sh"
+    if ! "${CLI[@]}" templates list 2>/dev/null | cut -f1 | grep -qx "$tpl"; then
+        skip "$tpl: the catalogue has no template \"$tpl\" (yet); nothing to run"; return
+    fi
+    t=$(now)
+    do_images "$tpl" || return
+    timing "$tpl: images + image checks" "$(since "$t")"
+    for kind in $T_KUBE; do kube_case "$tpl" "$kind"; done
+    [ "${T_NEGATIVE:-1}" = 1 ] && kube_negative_case "$tpl"
+    compose_case "$tpl"
+}
+
+main() {
+    local t0 tpl
+    t0=$(now)
+    trap on_exit EXIT
+    trap 'exit 130' INT TERM
+    preflight || { printf '%d passed, %d failed\n' 0 1; exit 1; }
+    cleanup_ours
+    local t; t=$(now)
+    if ensure_base; then pass "setup: Debian bookworm base image ($BASE_IMAGE)"
+    else fail "setup: cannot build the base image (debootstrap)"; printf '%d passed, %d failed\n' "$NPASS" "$NFAIL"; exit 1; fi
+    timing "setup: base image" "$(since "$t")"
+    if start_api_service; then pass "setup: podman system service on $SOCK (pid $SERVICE_PID)"
+    else fail "setup: podman system service did not answer"; fi
+    for tpl in "${@:-${ALL_TEMPLATES[@]}}"; do run_template "$tpl"; done
+    stop_api_service
+    cleanup_ours
+    if leftovers >"$WORK/leftovers.txt"; then fail "cleanup: left behind: $(tr '\n' ' ' <"$WORK/leftovers.txt")"
+    else pass "cleanup: no pod, container, volume, secret, network or build container of the suite is left"; fi
+    timing "whole run" "$(since "$t0")"
+    printf '\n---- timings ----\n'; printf '%s\n' "${TIMINGS[@]}"; echo
+    printf '%d passed, %d failed\n' "$NPASS" "$NFAIL"
+    [ "$NFAIL" -eq 0 ]
+}
+
+main "$@"
