@@ -98,6 +98,24 @@ describe('templates validate', () => {
   });
 });
 
+describe('docs/templates.md', () => {
+  it('its worked example is a valid template', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'templates.md'), 'utf8');
+    const example = /```yaml\n(# yaml-language-server[\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const r = parseTemplate(example!, 'docs/templates.md');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.template?.name).toBe('kv');
+  });
+
+  it('documents every spec field', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'templates.md'), 'utf8');
+    for (const k of [...Object.keys(SPEC_KEYS), ...Object.keys(MAIN_KEYS).map((m) => `main.${m}`), ...Object.keys(INIT_KEYS).map((m) => `init.${m}`)]) {
+      expect(doc.includes(`\`${k}\``) || doc.includes(`\`${k}.`), k).toBe(true);
+    }
+  });
+});
+
 describe('templates list / show / explain', () => {
   it('list names every template with its images and variants', async () => {
     const r = await cli(['templates', 'list']);
