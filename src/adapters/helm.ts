@@ -79,9 +79,10 @@ export async function runAsHelmPlugin(io: Io, body: (io: Io) => Promise<number>)
   try {
     code = await body(inner);
   } catch (e) {
-    if (!(e instanceof UsageError) && !(e instanceof InputError)) throw e;
-    io.stderr.write(`distroless-init: ${e.message}\n`);
-    errors.push(e.message);
+    const known = e instanceof UsageError || e instanceof InputError;
+    const message = known ? (e as Error).message : `internal error: ${(e as Error).message} (this is a bug: please report it with the chart)`;
+    io.stderr.write(`distroless-init: ${known ? message : ((e as Error).stack ?? message)}\n`);
+    errors.push(message);
     code = e instanceof UsageError ? 2 : 1;
   }
   const answer = helmPluginAnswer(out, code, errors);

@@ -9,6 +9,7 @@ import { manifestsCommand } from './commands/manifests.js';
 import { templatesCommands } from './commands/templates.js';
 import { composeCommand } from './commands/compose.js';
 import { imageCommand } from './commands/image.js';
+import { installCommands } from './commands/install.js';
 import { VERSION } from '../version.js';
 
 export function defaultIo(): Io {
@@ -36,6 +37,7 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
   templatesCommands(program, io, setExit);
   composeCommand(program, io, setExit);
   imageCommand(program, io, setExit);
+  installCommands(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
