@@ -483,7 +483,14 @@ function applyPlan(
     const env = own(doc, main, 'environment');
     const own2 = new Set(envEntries(svc.environment).map((e) => e.name));
     const missing = Object.entries(plan.main.setEnv).filter(([k]) => !own2.has(k));
-    if (env) {
+    if (isMap(env) && env.items.some((p) => isMergeKey(p.key))) {
+      // a name that comes through a merge key cannot be removed in place: write the service's environment out in full
+      const resolved = (svc.environment ?? {}) as Record<string, unknown>;
+      const flat = Object.fromEntries(Object.entries(resolved).filter(([k]) => !plan.main.removeEnv.includes(k)));
+      const fresh = newNode(doc, flat, env.flow ?? false);
+      addEnv(doc, fresh, missing);
+      setAfter(doc, main, 'environment', fresh);
+    } else if (env) {
       removeEnv(env, plan.main.removeEnv);
       addEnv(doc, env, missing);
     } else if (missing.length) {
@@ -659,7 +666,7 @@ function effective(doc: Document, map: YAMLMap, key: string, depth = 0): Node | 
     if (keyOf(p.key) === key) return resolve(doc, p.value);
   }
   for (const p of map.items) {
-    if (keyOf(p.key) !== '<<') continue;
+    if (!isMergeKey(p.key)) continue;
     const v = resolve(doc, p.value);
     const sources = isSeq(v) ? v.items.map((i) => resolve(doc, i)) : [v];
     for (const s of sources) {
@@ -694,6 +701,8 @@ function own(doc: Document, main: YAMLMap, key: string): Node | undefined {
 
 /** A deep copy of a node with aliases replaced by copies of their targets and anchors removed. */
 function detached(doc: Document, node: Node): Node {
+  // a map with a merge key is written out merged
+  if (isMap(node) && node.items.some((p) => isMergeKey(p.key))) return newNode(doc, node.toJS(doc, { maxAliasCount: 100 }), node.flow ?? false);
   const copy = node.clone() as Node;
   const strip = (n: Node): Node => {
     visit(n, {
@@ -774,4 +783,10 @@ function at(ctx: ComposeContext, node: unknown, field: string, service?: string)
     out.column = pos.col;
   }
   return out;
+}
+
+/** A `<<` merge key (the yaml library reads it as a Symbol when merge keys are on). */
+function isMergeKey(k: unknown): boolean {
+  if (!isScalar(k)) return false;
+  return k.value === '<<' || (typeof k.value === 'symbol' && k.value.description === '<<');
 }
