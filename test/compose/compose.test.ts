@@ -64,7 +64,8 @@ describe('golden fixtures (test/fixtures/compose/<case>)', () => {
       const r = await convert(c);
       expect(r.code, r.stderr).toBe(0);
       const expectedPath = join(FIXTURES, c, 'expected.yaml');
-      if (UPDATE || !existsSync(expectedPath)) writeFileSync(expectedPath, r.stdout);
+      if (UPDATE) writeFileSync(expectedPath, r.stdout);
+      expect(existsSync(expectedPath), `${expectedPath} is missing: run UPDATE_GOLDEN=1 npx vitest run test/compose`).toBe(true);
       expect(r.stdout).toBe(readFileSync(expectedPath, 'utf8'));
       // idempotence: the output is a fixed point, byte for byte
       const again = await cli(['compose', '-f', '-', ...args(c)], r.stdout);
