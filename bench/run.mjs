@@ -5,7 +5,9 @@
 //   node bench/run.mjs [--quick] [--write[=FILE]] [--strict]     (npm run bench)
 //
 //   --quick        fewer rounds, and no kustomize run at 10,000 documents (that row says
-//                  "skipped (--quick)"); about 1-2 minutes.
+//                  "skipped (--quick)"); ~2 minutes idle, 4.7 min measured on a loaded machine.
+//                  The default mode adds one kustomize run at 10,000 documents: ~11 min idle
+//                  (~14 min in all), but it passed 21 min under load 9 on 2 cores (not finished).
 //   --write        also write the report to docs/performance.md (FILE with --write=FILE). Without
 //                  it nothing outside bench/data/ is touched.
 //   --strict       exit 1 if a row fails (default: exit 0, the report says PASS/FAIL).
