@@ -56,7 +56,7 @@ for (const a of argv) {
   else if (a === '--write') opts.write = join(ROOT, 'docs', 'performance.md');
   else if (a.startsWith('--write=')) opts.write = resolve(a.slice('--write='.length));
   else if (a === '-h' || a === '--help') {
-    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 26)
+    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('//')))
       .map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
     process.exit(0);
   } else {
