@@ -205,26 +205,44 @@ function probeNode(p: ProbeSpec): Record<string, unknown> {
 
 const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
 
+/** What an init container keeps of the container it was copied from (no probes, lifecycle, ports). */
+const INIT_KEYS = new Set(['name', 'image', 'imagePullPolicy', 'command', 'args', 'workingDir', 'env', 'envFrom', 'volumeMounts', 'volumeDevices', 'resources', 'securityContext']);
+
 /** Writes one plan: the init container, then the main container's edits, then volumes. */
 function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: KubeContainer, plan: SplitPlan): void {
   const flow = podSpec.flow ?? false;
-  // 1. init container, built from the original container before we edit it
+  // 1. init container: a copy of the original container's node (scalars, quoting and
+  //    comments as written), keeping only what an init container may have and needs
   if (plan.init) {
-    const init: Record<string, unknown> = { name: plan.init.name, image: plan.init.image };
-    if (original.imagePullPolicy !== undefined) init.imagePullPolicy = original.imagePullPolicy;
-    init.command = plan.init.command;
-    if (plan.init.args.length) init.args = plan.init.args;
-    if (original.workingDir !== undefined) init.workingDir = original.workingDir;
-    const env = [...(original.env ?? [])] as unknown[];
-    for (const [name, value] of Object.entries({ ...plan.main.setEnv, ...plan.init.env })) env.push({ name, value });
-    if (env.length) init.env = env;
-    if (original.envFrom !== undefined) init.envFrom = original.envFrom;
-    const mounts = [...(original.volumeMounts ?? [])] as unknown[];
-    if (plan.data.add) mounts.push({ name: plan.data.volume, mountPath: plan.data.path });
-    for (const sh of plan.shared) if (sh.add) mounts.push({ name: sh.volume, mountPath: sh.path });
-    if (mounts.length) init.volumeMounts = mounts;
-    if (original.resources !== undefined) init.resources = original.resources;
-    init.securityContext = plan.init.runAsRoot
+    const init = main.clone() as YAMLMap;
+    for (const pair of [...init.items]) {
+      const key = String(keyOf(pair.key));
+      if (!INIT_KEYS.has(key)) init.delete(key);
+    }
+    setScalar(doc, init, 'name', plan.init.name);
+    setScalar(doc, init, 'image', plan.init.image);
+    if (!sameList(init.get('command', true), plan.init.command)) {
+      setAfter(doc, init, 'command', newNode(doc, plan.init.command, flowOf(init, 'command')), 'image');
+    }
+    if (!plan.init.args.length) init.delete('args');
+    else if (!sameList(init.get('args', true), plan.init.args)) {
+      setAfter(doc, init, 'args', newNode(doc, plan.init.args, flowOf(init, 'args')), 'command');
+    }
+    const extraEnv = Object.entries({ ...plan.main.setEnv, ...plan.init.env });
+    if (extraEnv.length) {
+      const env = ensureSeq(doc, init, 'env', 'args', 'volumeMounts');
+      const have = new Set(env.items.map((i) => (isMap(i) ? String(i.get('name')) : '')));
+      for (const [name, value] of extraEnv) if (!have.has(name)) env.items.push(newNode(doc, { name, value }, env.flow ?? false));
+    }
+    const extraMounts = [
+      ...(plan.data.add ? [{ name: plan.data.volume, mountPath: plan.data.path }] : []),
+      ...plan.shared.filter((sh) => sh.add).map((sh) => ({ name: sh.volume, mountPath: sh.path })),
+    ];
+    if (extraMounts.length) {
+      const mounts = ensureSeq(doc, init, 'volumeMounts');
+      for (const m of extraMounts) mounts.items.push(newNode(doc, m, mounts.flow ?? false));
+    }
+    const securityContext = plan.init.runAsRoot
       ? {
           runAsUser: 0,
           runAsGroup: 0,
@@ -239,8 +257,13 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
           allowPrivilegeEscalation: false,
           capabilities: { drop: ['ALL'] },
         };
+    init.delete('securityContext');
+    setAfter(doc, init, 'securityContext', newNode(doc, securityContext, init.flow ?? false));
     const inits = ensureSeq(doc, podSpec, 'initContainers', undefined, 'containers');
-    inits.items.push(newNode(doc, init, flow || (inits.flow ?? false)));
+    if (inits.flow || flow) {
+      init.flow = true;
+    }
+    inits.items.push(init);
   }
 
   // 2. main container
@@ -260,7 +283,7 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
   const envNames = new Set((env?.items ?? []).map((i) => (isMap(i) ? String(i.get('name')) : '')));
   const toSet = Object.entries(plan.main.setEnv).filter(([k]) => !envNames.has(k));
   if (toSet.length) {
-    const seq = ensureSeq(doc, main, 'env', 'args');
+    const seq = ensureSeq(doc, main, 'env', 'args', 'volumeMounts');
     for (const [name, value] of toSet) seq.items.push(newNode(doc, { name, value }, seq.flow ?? false));
   }
   if (env && env.items.length === 0) main.delete('env');

@@ -218,11 +218,32 @@ function resourceRef(node: { get(k: string): unknown }): ResourceRef {
 
 /** Renders a changed document like its source: no line folding, the input's sequence indentation and trailing blank lines. */
 export function render(doc: Document, source: string): string {
+  preserveScalars(doc, source);
   let s = doc.toString({ lineWidth: 0, flowCollectionPadding: false, indentSeq: indentsSequences(source) });
   const trailing = /\n*$/.exec(source)?.[0].length ?? 0;
   if (trailing === 0) s = s.replace(/\n$/, '');
   else if (trailing > 1) s += '\n'.repeat(trailing - 1);
   return s;
+}
+
+/**
+ * Writes every plain number, boolean and null back exactly as the source had it.
+ * YAML 1.2 (how `yaml` reads) and YAML 1.1 (how kubectl, Go and PyYAML read)
+ * disagree on `0444`, `012`, `08`, `1_000`, `yes`...: re-rendering the parsed
+ * value would change what Kubernetes sees (`defaultMode: 0444` would become 444).
+ * Plain scalars we create get their natural text; strings we create that need
+ * quotes were quoted when they were made (newNode). The document is then
+ * printed with the failsafe schema, which never re-quotes a plain string.
+ */
+function preserveScalars(doc: Document, source: string): void {
+  visit(doc, {
+    Scalar(_, s) {
+      if (typeof s.value === 'string' || s.type === 'QUOTE_DOUBLE' || s.type === 'QUOTE_SINGLE') return;
+      s.value = s.range ? source.slice(s.range[0], s.range[1]) : s.value === null ? '' : String(s.value);
+      s.type = 'PLAIN';
+    },
+  });
+  doc.setSchema('1.2', { schema: 'failsafe' });
 }
 
 /** Whether block sequences under a key are indented (`key:\n  - a`) in this text; kubectl and Helm output differ. */

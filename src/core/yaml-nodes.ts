@@ -95,13 +95,10 @@ export function setAfter(doc: Document, map: YAMLMap, key: string, value: unknow
   }
   const pair = doc.createPair(key, node);
   let at = map.items.length;
-  if (after !== undefined) {
-    const i = map.items.findIndex((p) => keyOf(p.key) === after);
-    if (i >= 0) at = i + 1;
-  } else if (before !== undefined) {
-    const i = map.items.findIndex((p) => keyOf(p.key) === before);
-    if (i >= 0) at = i;
-  }
+  const afterIndex = after === undefined ? -1 : map.items.findIndex((p) => keyOf(p.key) === after);
+  const beforeIndex = before === undefined ? -1 : map.items.findIndex((p) => keyOf(p.key) === before);
+  if (afterIndex >= 0) at = afterIndex + 1;
+  else if (beforeIndex >= 0) at = beforeIndex;
   map.items.splice(at, 0, pair);
 }
 
