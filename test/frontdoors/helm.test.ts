@@ -8,7 +8,7 @@
  * and the answer is split back by the annotation as Helm 4's splitAndDeannotate
  * does, then checked as SortManifests reads it (kind and name must be strings).
  */
-import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, parseDocument } from 'yaml';
@@ -99,6 +99,10 @@ describe('Helm 3 post-renderer (executable; # Source: headers; no hooks)', () =>
     const sts = docs(r.stdout).find((o) => o.kind === 'StatefulSet')!;
     expect(pod(sts).initContainers.map((c) => c.name)).toEqual(['postgres-init']);
     expect(pod(sts).containers[0]!.image).toBe('registry.example.com/postgres:16-distroless');
+    // what `helm template db examples/helm/chart --post-renderer distroless-init --post-renderer-args IMAGE` prints (UPDATE_EXPECTED=1 rewrites it)
+    const expected = join(EXAMPLES, 'helm', 'expected-helm3.yaml');
+    if (process.env.UPDATE_EXPECTED === '1') writeFileSync(expected, r.stdout);
+    expect(r.stdout).toBe(readFileSync(expected, 'utf8'));
     // the untouched documents come back byte for byte
     expect(r.stdout.startsWith(stream.slice(0, stream.indexOf('---\n# Source: postgres-demo/templates/statefulset.yaml')))).toBe(true);
   });
