@@ -57,12 +57,11 @@ ensure_full() {
 # ensure_runtime TEMPLATE FULL RUNTIME : the generated Dockerfile, built with buildah bud
 ensure_runtime() {
     local full=$2 img=$3 df=$WORK/$1.runtime.Dockerfile h t
+    mkdir -p "$WORK/empty"   # the build context: the Dockerfile needs none
     "${CLI[@]}" image "$full" >"$df" 2>"$WORK/image-$1.err" || { cat "$WORK/image-$1.err" >&2; return 1; }
     h=$( { cat "$df"; image_label "$full" e2e.inputs; } | sha256sum | cut -c1-16)
     if [ "${E2E_REBUILD:-0}" != 1 ] && [ "$(image_label "$img" e2e.inputs)" = "$h" ]; then return 0; fi
     t=$(now)
-    # the Dockerfile needs no build context; an empty directory is passed
-    mkdir -p "$WORK/empty"
     buildah bud --quiet --network none --layers=false --pull-never \
         --label e2e.inputs="$h" --label "$LABEL" -t "$img" -f "$df" "$WORK/empty" \
         >"$WORK/build-$1-runtime.log" 2>&1 || { tail -20 "$WORK/build-$1-runtime.log" >&2; return 1; }

@@ -14,7 +14,7 @@ T_KUBE="pod"
 t_send() { # NET PROTOCOL-TEXT : prints the server's answer
     local net=$1
     # shellcheck disable=SC2086  # $net is a list of options
-    timeout 30 podman run --rm --image-volume ignore --entrypoint bash $net "$T_FULL" -c \
+    timeout 10 podman run --rm --image-volume ignore --entrypoint bash $net "$T_FULL" -c \
         'exec 3<>/dev/tcp/127.0.0.1/11211; printf "%b" "$1" >&3; timeout 2 cat <&3; true' _ "$2"
 }
 T_LOG_READY=0     # memcached logs nothing when ready: the harness asks it
@@ -24,3 +24,4 @@ t_ready() { # CONTAINER NET
 t_write_read() { t_send "$1" "set e2e 0 0 ${#2}\r\n$2\r\nget e2e\r\nquit\r\n" | tr -d '\r' | grep -x "$2" >/dev/null; }
 t_has_row() { t_send "$1" 'get e2e\r\nquit\r\n' | tr -d '\r' | grep -x "$2" >/dev/null; }
 t_version() { timeout 60 podman run --rm --network none "$T_MAIN" --version | grep '^memcached ' >/dev/null; }
+T_BUILD_ALL=1     # also builds the runtime image with podman build and docker build
