@@ -49,8 +49,15 @@ const common = {
   metafile: true,
   define: { __DISTROLESS_INIT_TEMPLATES__: JSON.stringify(templates) },
 };
-const cli = await build({ ...common, entryPoints: [new URL('src/cli/main.ts', root).pathname], outfile: new URL('dist/cli.js', root).pathname });
-await build({ ...common, entryPoints: [new URL('src/index.ts', root).pathname], outfile: new URL('dist/index.js', root).pathname });
+// code splitting: what a command loads with import() stays out of the start-up path
+rmSync(new URL('dist/chunks', root), { recursive: true, force: true });
+const cli = await build({
+  ...common,
+  entryPoints: { cli: new URL('src/cli/main.ts', root).pathname, index: new URL('src/index.ts', root).pathname },
+  outdir: new URL('dist', root).pathname,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+});
 writeFileSync(new URL('dist/cli.meta.json', root), JSON.stringify(cli.metafile));
 const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 writeFileSync(new URL('dist/version.js', root), `export const VERSION = ${JSON.stringify(version)};\n`);

@@ -121,7 +121,9 @@ async function composeValidator(): Promise<AjvLikeValidator> {
     removeKeyword(k: string): unknown;
   };
   // the schema is draft 2019-09 text with draft-04 `id`s; ajv reads it as draft-07 with `id` ignored
-  const schema = structuredClone((schemaModule as unknown as { composeSchema: Record<string, unknown> }).composeSchema);
+  // a CommonJS module: its exports sit on the namespace or on `default`, depending on the bundler
+  const sm = schemaModule as unknown as { composeSchema?: Record<string, unknown>; default?: { composeSchema?: Record<string, unknown> } };
+  const schema = structuredClone((sm.composeSchema ?? sm.default?.composeSchema)!);
   delete schema.$schema;
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
   ajv.removeKeyword('id');

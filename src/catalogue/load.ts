@@ -10,7 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { diag, type Diagnostic } from '../core/diagnostics.js';
-import type { Template, TemplateSpec } from './template.js';
+import type { Template } from './template.js';
+import { mergeSpecs } from './merge.js';
 import { validateSpec, validateTemplate } from './validate.gen.js';
 
 export interface LoadedTemplate {
@@ -255,24 +256,4 @@ export function checkRules(t: Template): RuleProblem[] {
     }
   }
   return out;
-}
-
-/** Deep-merges partial specs: objects merge, arrays and scalars replace. */
-export function mergeSpecs(base: TemplateSpec, overlays: Partial<TemplateSpec>[]): TemplateSpec {
-  let out: unknown = base;
-  for (const o of overlays) out = deepMerge(out, o);
-  return out as TemplateSpec;
-}
-
-function deepMerge(a: unknown, b: unknown): unknown {
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const out: Record<string, unknown> = { ...a };
-    for (const [k, v] of Object.entries(b)) out[k] = k in out ? deepMerge(out[k], v) : v;
-    return out;
-  }
-  return b === undefined ? a : b;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

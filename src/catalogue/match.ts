@@ -5,7 +5,7 @@
  */
 import type { ImageRef } from '../core/image-ref.js';
 import type { Catalogue, LoadedTemplate } from './load.js';
-import { mergeSpecs } from './load.js';
+import { mergeSpecs } from './merge.js';
 import type { Template, TemplateSpec } from './template.js';
 
 export interface TemplateMatch {

@@ -61,16 +61,24 @@ function listDir(dir: string, recursive: boolean): string[] {
   return out;
 }
 
-/** Joins the outputs of several files into one stream, as kubectl would read them. */
-export function joinStreams(texts: readonly string[]): string {
-  let out = '';
-  for (const t of texts) {
-    if (!t.trim()) continue;
-    if (out) {
-      if (!out.endsWith('\n')) out += '\n';
-      if (!/^---(?:[ \t]|\r?$)/m.test(t.split('\n').find((l) => l.trim() && !l.startsWith('#')) ?? '')) out += '---\n';
+/**
+ * Joins the outputs of several files (each a list of pieces) into one stream,
+ * as kubectl would read them: a `---` between files where the next one does not
+ * start with its own.
+ */
+export function joinStreams(outputs: readonly (readonly string[])[]): string[] {
+  const out: string[] = [];
+  let last = '';
+  for (const pieces of outputs) {
+    const first = pieces.find((p) => p.trim() !== '');
+    if (first === undefined) continue;
+    if (out.length) {
+      if (!last.endsWith('\n')) out.push('\n');
+      const firstLine = first.split('\n').find((l) => l.trim() && !l.startsWith('#')) ?? '';
+      if (!/^---(?:[ \t]|\r?$)/.test(firstLine)) out.push('---\n');
     }
-    out += t;
+    for (const p of pieces) if (p !== '') out.push(p);
+    last = out[out.length - 1] ?? '';
   }
   return out;
 }

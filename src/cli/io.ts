@@ -2,9 +2,10 @@
  * The CLI's streams and errors. Commands receive an `Io` instead of touching
  * `process`, so tests run the real CLI in-process.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 
 export interface Io {
@@ -23,16 +24,27 @@ export class InputError extends Error {}
 
 export async function readStdin(io: Io): Promise<string> {
   if (typeof io.stdin === 'function') return io.stdin();
-  const chunks: Buffer[] = [];
-  for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  // decoded chunk by chunk, so the raw buffers are not all held next to the text
+  const decoder = new StringDecoder('utf8');
+  const parts: string[] = [];
+  for await (const chunk of io.stdin) parts.push(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
+  parts.push(decoder.end());
+  return parts.join('');
 }
 
 /** Writes a file atomically: a temporary file in the same directory, then rename. */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string | readonly string[]): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, text);
+    if (typeof text === 'string') writeFileSync(tmp, text);
+    else {
+      const fd = openSync(tmp, 'w');
+      try {
+        for (const piece of text) writeSync(fd, piece);
+      } finally {
+        closeSync(fd);
+      }
+    }
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });

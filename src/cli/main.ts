@@ -6,11 +6,34 @@
 import { Command, CommanderError } from 'commander';
 import { InputError, UsageError, type Io } from './io.js';
 import { manifestsCommand } from './commands/manifests.js';
-import { templatesCommands } from './commands/templates.js';
-import { composeCommand } from './commands/compose.js';
-import { imageCommand } from './commands/image.js';
-import { installCommands } from './commands/install.js';
 import { VERSION } from '../version.js';
+
+type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
+
+/**
+ * The subcommands, loaded only when the command line names one (or asks for
+ * help): the default pipe filter, which Helm runs on every install, never
+ * loads the code of `compose`, `image`, `templates`...
+ */
+const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
+  templates: async () => (await import('./commands/templates.js')).templatesCommands,
+  explain: async () => (await import('./commands/templates.js')).templatesCommands,
+  compose: async () => (await import('./commands/compose.js')).composeCommand,
+  image: async () => (await import('./commands/image.js')).imageCommand,
+  install: async () => (await import('./commands/install.js')).installCommands,
+};
+
+async function subcommandsFor(argv: readonly string[]): Promise<Register[]> {
+  const first = argv[0];
+  const wanted =
+    first !== undefined && Object.hasOwn(SUBCOMMANDS, first)
+      ? [first]
+      : argv.some((a) => a === '--help' || a === '-h' || a === 'help')
+        ? Object.keys(SUBCOMMANDS)
+        : [];
+  const loaders = [...new Set(wanted.map((w) => SUBCOMMANDS[w]!))];
+  return [...new Set(await Promise.all(loaders.map((l) => l())))];
+}
 
 export function defaultIo(): Io {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
@@ -34,10 +57,7 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
       writeErr: (s) => void io.stderr.write(s),
     });
   manifestsCommand(program, io, setExit);
-  templatesCommands(program, io, setExit);
-  composeCommand(program, io, setExit);
-  imageCommand(program, io, setExit);
-  installCommands(program, io, setExit);
+  for (const register of await subcommandsFor(argv)) register(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

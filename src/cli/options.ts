@@ -1,8 +1,8 @@
 /** Options shared by the commands that rewrite workloads, parsed into library options. */
 import type { Command } from 'commander';
-import { lazyCatalogue, loadCatalogue, type Catalogue } from '../catalogue/load.js';
+import type { Catalogue } from '../catalogue/load.js';
 import type { Diagnostic } from '../core/diagnostics.js';
-import { DEFAULT_HARDENING, type Hardening } from '../core/plan.js';
+import { DEFAULT_HARDENING, type Hardening } from '../core/hardening.js';
 import { UsageError } from './io.js';
 
 export interface CommonOptions {
@@ -48,9 +48,14 @@ export function parseHardening(pairs: readonly string[]): Partial<Hardening> {
   return out;
 }
 
-/** Loads the catalogue; template errors are returned as diagnostics (error severity: the run fails). */
-export function loadCatalogueOrThrow(dirs: readonly string[]): { catalogue: Catalogue; diagnostics: Diagnostic[] } {
-  // built-in templates only: they were validated at build time, so load them when a workload needs them
+/**
+ * Loads the catalogue (imported on demand: the YAML parser is only loaded when a
+ * command needs it). Built-in templates only: validated at build time, loaded
+ * on first use. With user directories: loaded now, and their problems are
+ * diagnostics (error severity: the run fails).
+ */
+export async function loadCatalogueFor(dirs: readonly string[]): Promise<{ catalogue: Catalogue; diagnostics: Diagnostic[] }> {
+  const { lazyCatalogue, loadCatalogue } = await import('../catalogue/load.js');
   if (dirs.length === 0) return { catalogue: lazyCatalogue(() => loadCatalogue().catalogue), diagnostics: [] };
   return loadCatalogue(dirs);
 }

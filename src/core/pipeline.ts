@@ -33,14 +33,30 @@ export interface TransformResult {
 
 /** Rewrites a Kubernetes manifest stream (multi-document YAML, a List, or JSON). Never throws on bad input. */
 export function transformManifests(text: string, options: TransformOptions): TransformResult {
+  const { pieces, diagnostics, changed } = transformManifestPieces(text, options);
+  return { output: pieces.length === 1 ? pieces[0]! : pieces.join(''), diagnostics, changed };
+}
+
+/**
+ * Like transformManifests, but the output is a list of pieces (one per
+ * document; untouched ones are slices of the input), so that a large stream is
+ * written without building one more copy of it.
+ */
+export function transformManifestPieces(
+  text: string,
+  options: TransformOptions,
+): { pieces: string[]; diagnostics: Diagnostic[]; changed: boolean } {
   const diagnostics: Diagnostic[] = [];
   const file = options.file;
   const binary = binaryProblem(text);
   if (binary) {
     diagnostics.push(diag('DI1005', binary, file ? { file } : {}));
-    return { output: text, diagnostics, changed: false };
+    return { pieces: [text], diagnostics, changed: false };
   }
-  if (isJson(text)) return transformJson(text, options);
+  if (isJson(text)) {
+    const r = transformJson(text, options);
+    return { pieces: [r.output], diagnostics: r.diagnostics, changed: r.changed };
+  }
 
   let changed = false;
   const out: string[] = [];
@@ -73,7 +89,7 @@ export function transformManifests(text: string, options: TransformOptions): Tra
       out.push(render(r.doc, piece.text));
     } else out.push(piece.text);
   });
-  return { output: changed ? out.join('') : text, diagnostics, changed };
+  return { pieces: changed ? out : [text], diagnostics, changed };
 }
 
 interface DocumentResult {

@@ -12,6 +12,7 @@ import type { ProbeSpec, TemplateSpec } from '../catalogue/template.js';
 import { diag, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { formatImageRef, parseImageRef, type ImageRef } from './image-ref.js';
 import { isShellCommand } from './lint.js';
+import { DEFAULT_HARDENING, type Hardening } from './hardening.js';
 
 /** A container as both formats can describe it (Kubernetes semantics: `command` overrides ENTRYPOINT, `args` CMD). */
 export interface ContainerInput {
@@ -49,30 +50,7 @@ export interface MountPlan {
   readOnly?: boolean;
 }
 
-/** Security defaults of the main container, each overridable (`--security key=value`). */
-export interface Hardening {
-  /** `runAsNonRoot: true` with the numeric uid/gid. Default true. */
-  runAsNonRoot: boolean;
-  /** `readOnlyRootFilesystem: true`, writable paths as emptyDir/tmpfs. Default true. */
-  readOnlyRootFilesystem: boolean;
-  /** `allowPrivilegeEscalation: false` (Compose: `no-new-privileges:true`). Default true. */
-  noPrivilegeEscalation: boolean;
-  /** Drop every capability. Default true. */
-  dropAllCapabilities: boolean;
-  /** `seccompProfile: RuntimeDefault` (Kubernetes only). Default true. */
-  seccompRuntimeDefault: boolean;
-  /** Pod `fsGroup` = gid with `fsGroupChangePolicy: OnRootMismatch` (Kubernetes only). Default true. */
-  fsGroup: boolean;
-}
-
-export const DEFAULT_HARDENING: Readonly<Hardening> = {
-  runAsNonRoot: true,
-  readOnlyRootFilesystem: true,
-  noPrivilegeEscalation: true,
-  dropAllCapabilities: true,
-  seccompRuntimeDefault: true,
-  fsGroup: true,
-};
+export { DEFAULT_HARDENING, type Hardening } from './hardening.js';
 
 export interface PlanOptions {
   catalogue: Catalogue;

@@ -5,14 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { createTwoFilesPatch } from 'diff';
 import { hasErrors, type Diagnostic } from '../../core/diagnostics.js';
-import { transformManifests } from '../../core/pipeline.js';
-import { runAsHelmPlugin } from '../../adapters/helm.js';
-import { isResourceList, readConfigText, transformResourceList } from '../../adapters/krm.js';
 import { InputError, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
 import { joinStreams, readInputs } from '../inputs.js';
-import { collect, commonOptions, loadCatalogueOrThrow, parseHardening, parseImages, type CommonOptions } from '../options.js';
+import { collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, type CommonOptions } from '../options.js';
 
 interface ManifestOptions extends CommonOptions {
   filename: string[];
@@ -39,17 +35,28 @@ export function manifestsCommand(program: Command, io: Io, setExit: (code: numbe
     .addOption(new Option('--helm-plugin', 'Helm 4 post-renderer plugin mode: errors travel in a document Helm shows').hideHelp())
     .action(async (files: string[], opts: ManifestOptions) => {
       const names = [...opts.filename, ...files];
-      setExit(opts.helmPlugin ? await runAsHelmPlugin(io, (pio) => runManifests(pio, names, opts)) : await runManifests(io, names, opts));
+      if (!opts.helmPlugin) return setExit(await runManifests(io, names, opts));
+      const { runAsHelmPlugin } = await import('../../adapters/helm.js');
+      setExit(await runAsHelmPlugin(io, (pio) => runManifests(pio, names, opts)));
     });
 }
 
 export async function runManifests(io: Io, names: string[], opts: ManifestOptions): Promise<number> {
   const format = (opts.outputFormat ?? 'text') as DiagnosticFormat;
-  if (opts.config) opts = withConfigFile(io, opts);
+  if (opts.config) opts = await withConfigFile(io, opts);
   const images = parseImages(opts.image);
   const hardening = parseHardening(opts.security);
-  const { catalogue, diagnostics } = loadCatalogueOrThrow(opts.templates);
   const read = await readInputs(io, names, opts.recursive ?? false);
+  if (!opts.output && opts.templates.length === 0 && read.diagnostics.length === 0 && read.inputs.every((i) => i.text === '')) {
+    reportDiagnostics(io, [], format, opts.verbose ?? false);
+    return 0; // nothing to rewrite: answer before loading the YAML machinery
+  }
+  const [{ transformManifestPieces }, { isResourceList, transformResourceList }, loaded] = await Promise.all([
+    import('../../core/pipeline.js'),
+    import('../../adapters/krm.js'),
+    loadCatalogueFor(opts.templates),
+  ]);
+  const { catalogue, diagnostics } = loaded;
   diagnostics.push(...read.diagnostics);
   const only = read.inputs.length === 1 ? read.inputs[0]! : undefined;
   if (only && !hasErrors(diagnostics) && isResourceList(only.text)) {
@@ -59,11 +66,12 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     io.stdout.write(r.output);
     return r.failed ? 1 : 0;
   }
-  const outputs: string[] = [];
+  const { createTwoFilesPatch } = opts.diff ? await import('diff') : { createTwoFilesPatch: undefined };
+  const outputs: string[][] = [];
   const diffs: string[] = [];
   let changed = false;
   for (const input of read.inputs) {
-    const r = transformManifests(input.text, {
+    const r = transformManifestPieces(input.text, {
       catalogue,
       images,
       hardening,
@@ -71,8 +79,8 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     });
     diagnostics.push(...r.diagnostics);
     changed ||= r.changed;
-    outputs.push(r.output);
-    if (opts.diff && r.changed) diffs.push(createTwoFilesPatch(input.name, input.name, input.text, r.output, 'original', 'distroless-init'));
+    outputs.push(r.pieces);
+    if (createTwoFilesPatch && r.changed) diffs.push(createTwoFilesPatch(input.name, input.name, input.text, r.pieces.join(''), 'original', 'distroless-init'));
   }
   reportDiagnostics(io, diagnostics, format, opts.verbose ?? false);
   if (hasErrors(diagnostics as Diagnostic[])) return 1;
@@ -81,17 +89,16 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     io.stdout.write(diffs.join(''));
     return 0;
   }
-  const text = joinStreams(outputs);
-  if (opts.output) {
-    writeFileAtomic(resolve(io.cwd, opts.output), text);
-  } else {
-    io.stdout.write(text);
-  }
+  const pieces = joinStreams(outputs);
+  if (opts.output) writeFileAtomic(resolve(io.cwd, opts.output), pieces);
+  else if (io.env.DISTROLESS_INIT_NO_STREAM === '1') io.stdout.write(pieces.join('')); // one write, for comparisons (bench/run.mjs)
+  else for (const piece of pieces) io.stdout.write(piece);
   return 0;
 }
 
 /** Folds a `--config` file (DistrolessInit or ConfigMap) into the options; flags given on the command line win. */
-function withConfigFile(io: Io, opts: ManifestOptions): ManifestOptions {
+async function withConfigFile(io: Io, opts: ManifestOptions): Promise<ManifestOptions> {
+  const { readConfigText } = await import('../../adapters/krm.js');
   const path = resolve(io.cwd, opts.config!);
   let text: string;
   try {
