@@ -13,8 +13,8 @@
 //   --strict       exit 1 if a row fails (default: exit 0, the report says PASS/FAIL).
 //
 // Environment:
-//   BENCH_CMD      the command under test (default: `node bin/distroless-init.js`, run from the
-//                  repository root); split on blanks, '…' and "…" quote. Example: BENCH_CMD=cat.
+//   BENCH_CMD      the command under test (default: the executable `bin/distroless-init.js`, run from
+//                  the repository root); split on blanks, '…' and "…" quote. Example: BENCH_CMD=cat.
 //
 // Method (see ../shared/knowledge/performance.md): every figure is a whole process, stdin from a
 // file, stdout to /dev/null. Wall time is taken around the child with a monotonic clock; peak
@@ -79,8 +79,9 @@ function splitCommand(s) {
 }
 
 const benchCmdEnv = process.env.BENCH_CMD?.trim();
-const TOOL = benchCmdEnv ? splitCommand(benchCmdEnv) : [process.execPath, 'bin/distroless-init.js'];
-const TOOL_LABEL = benchCmdEnv ? `BENCH_CMD=${JSON.stringify(benchCmdEnv)}` : '`node bin/distroless-init.js`';
+// the executable itself, as npm's bin link, Helm and kubectl run it (its shebang sets node's flags)
+const TOOL = benchCmdEnv ? splitCommand(benchCmdEnv) : [join(ROOT, 'bin', 'distroless-init.js')];
+const TOOL_LABEL = benchCmdEnv ? `BENCH_CMD=${JSON.stringify(benchCmdEnv)}` : '`bin/distroless-init.js` (executed directly)';
 const NODE0 = [process.execPath, '-e', '0'];
 
 if (opts.write && benchCmdEnv && opts.write === join(ROOT, 'docs', 'performance.md')) {

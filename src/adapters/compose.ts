@@ -11,7 +11,7 @@
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { splitComposeServices } from '../core/apply-compose.js';
 import { diag, type Diagnostic } from '../core/diagnostics.js';
-import { render, type TransformOptions, type TransformResult } from '../core/pipeline.js';
+import { binaryProblem, firstLine, render, type TransformOptions, type TransformResult } from '../core/pipeline.js';
 
 /** Rewrites a Compose file. Never throws on bad input: problems are diagnostics. */
 export function transformCompose(text: string, options: TransformOptions): TransformResult {
@@ -137,14 +137,3 @@ function paramsText(params: Record<string, unknown>): string {
   return '';
 }
 
-function binaryProblem(text: string): string | undefined {
-  const nul = text.indexOf('\0');
-  if (nul >= 0) return `input contains a NUL byte at offset ${nul}: it is not YAML text`;
-  const bad = text.indexOf('\uFFFD');
-  if (bad >= 0) return `input is not valid UTF-8 (first bad byte near offset ${bad})`;
-  return undefined;
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0] ?? s;
-}

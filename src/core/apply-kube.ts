@@ -220,14 +220,7 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
       if (!INIT_KEYS.has(key)) init.delete(key);
     }
     setScalar(doc, init, 'name', plan.init.name);
-    setScalar(doc, init, 'image', plan.init.image);
-    if (!sameList(init.get('command', true), plan.init.command)) {
-      setAfter(doc, init, 'command', newNode(doc, plan.init.command, flowOf(init, 'command')), 'image');
-    }
-    if (!plan.init.args.length) init.delete('args');
-    else if (!sameList(init.get('args', true), plan.init.args)) {
-      setAfter(doc, init, 'args', newNode(doc, plan.init.args, flowOf(init, 'args')), 'command');
-    }
+    setExec(doc, init, plan.init.image, plan.init.command, plan.init.args);
     const extraEnv = Object.entries({ ...plan.main.setEnv, ...plan.init.env });
     if (extraEnv.length) {
       const env = ensureSeq(doc, init, 'env', 'args', 'volumeMounts');
@@ -267,14 +260,7 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
   }
 
   // 2. main container
-  setScalar(doc, main, 'image', plan.main.image);
-  if (!sameList(main.get('command', true), plan.main.command)) {
-    setAfter(doc, main, 'command', newNode(doc, plan.main.command, flowOf(main, 'command')), 'image');
-  }
-  if (!plan.main.args.length) main.delete('args');
-  else if (!sameList(main.get('args', true), plan.main.args)) {
-    setAfter(doc, main, 'args', newNode(doc, plan.main.args, flowOf(main, 'args')), 'command');
-  }
+  setExec(doc, main, plan.main.image, plan.main.command, plan.main.args);
 
   const env = getSeq(main, 'env');
   if (env) {
@@ -360,6 +346,18 @@ function applyPodSecurity(doc: Document, podSpec: YAMLMap, plans: SplitPlan[], w
   else if (current !== first.gid) warn(`pod fsGroup ${String(current)} differs from the data gid ${first.gid}; left as it is`);
   if (plans.some((p) => p.gid !== first.gid)) warn(`containers split in one pod use different gids (${plans.map((p) => p.gid).join(', ')}); fsGroup is ${first.gid}`);
   if (sec.get('fsGroupChangePolicy') === undefined) setScalar(doc, sec, 'fsGroupChangePolicy', 'OnRootMismatch');
+}
+
+/** Sets image, command and args of a container; a command or args list equal to the planned one is kept as written. */
+function setExec(doc: Document, container: YAMLMap, image: string, command: readonly string[], args: readonly string[]): void {
+  setScalar(doc, container, 'image', image);
+  if (!sameList(container.get('command', true), command)) {
+    setAfter(doc, container, 'command', newNode(doc, command, flowOf(container, 'command')), 'image');
+  }
+  if (!args.length) container.delete('args');
+  else if (!sameList(container.get('args', true), args)) {
+    setAfter(doc, container, 'args', newNode(doc, args, flowOf(container, 'args')), 'command');
+  }
 }
 
 /** True when a node is a sequence with exactly these strings (then it is kept as written). */

@@ -277,7 +277,8 @@ function transformJson(text: string, options: TransformOptions): TransformResult
   return { output, diagnostics: r.diagnostics, changed: true };
 }
 
-function binaryProblem(text: string): string | undefined {
+/** Why a text is not YAML/JSON text (a NUL byte, invalid UTF-8), or undefined. */
+export function binaryProblem(text: string): string | undefined {
   const nul = text.indexOf('\0');
   if (nul >= 0) return `input contains a NUL byte at offset ${nul}: it is not YAML text`;
   const bad = text.indexOf('\uFFFD');
@@ -285,6 +286,6 @@ function binaryProblem(text: string): string | undefined {
   return undefined;
 }
 
-function firstLine(s: string): string {
+export function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;
 }
