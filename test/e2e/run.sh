@@ -155,7 +155,8 @@ do_images() {
         pass "$tpl image: podman run --entrypoint /bin/sh fails (no such file or directory)"
     else fail "$tpl image: /bin/sh failed for another reason: $(tail -n1 <<<"$out")"; fi
     check "$tpl image: the server binary runs in the runtime image (every library resolved)" t_version
-    [ "${T_BUILD_ALL:-0}" = 1 ] && other_builders "$tpl"
+    if [ "${T_BUILD_ALL:-0}" = 1 ]; then other_builders "$tpl"; fi
+    return 0
 }
 
 image_listing() { # IMAGE : every path with owner, group, mode and type
@@ -405,7 +406,7 @@ run_template() {
         skip "$tpl: the catalogue has no template \"$tpl\" (yet); nothing to run"; return
     fi
     t=$(now)
-    do_images "$tpl" || return
+    if ! do_images "$tpl"; then fail "$tpl: Kubernetes and Compose checks not run (the image stage failed)"; return; fi
     timing "$tpl: images + image checks" "$(since "$t")"
     for kind in $T_KUBE; do kube_case "$tpl" "$kind"; done
     if [ "$T_HAS_INIT" = 1 ] && [ "$T_NEGATIVE" = 1 ]; then kube_negative_case "$tpl"; fi
