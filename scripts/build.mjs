@@ -36,6 +36,7 @@ async function builtinTemplates() {
   return catalogue.templates.map((t) => ({ template: t.template, file: t.file.slice(base.length) }));
 }
 const templates = await builtinTemplates();
+writeFileSync(new URL('dist/templates.json', root), JSON.stringify(templates));
 const common = {
   bundle: true,
   platform: 'node',
@@ -47,7 +48,7 @@ const common = {
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   logLevel: 'warning',
   metafile: true,
-  define: { __DISTROLESS_INIT_TEMPLATES__: JSON.stringify(templates) },
+  define: { __DISTROLESS_INIT_EMBEDDED__: 'true' },
 };
 // code splitting: what a command loads with import() stays out of the start-up path
 rmSync(new URL('dist/chunks', root), { recursive: true, force: true });

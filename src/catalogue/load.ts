@@ -21,8 +21,11 @@ export interface LoadedTemplate {
   builtin: boolean;
 }
 
-/** Replaced by the bundler with the built-in templates (file relative to the package root). */
-declare const __DISTROLESS_INIT_TEMPLATES__: readonly { template: Template; file: string }[] | undefined;
+/**
+ * Set by the bundler: the built-in templates were validated at build time and
+ * written to dist/templates.json (each with its file relative to the package root).
+ */
+declare const __DISTROLESS_INIT_EMBEDDED__: boolean | undefined;
 
 /** A catalogue loaded on first use: a run whose input holds no workload never reads a template. */
 export function lazyCatalogue(load: () => Catalogue): Catalogue {
@@ -81,9 +84,10 @@ export function loadCatalogue(
   const sources: { dir: string; builtin: boolean }[] = [];
   if (options.builtin !== false) {
     // the bundled CLI carries the built-in templates, validated at build time (scripts/build.mjs)
-    if (typeof __DISTROLESS_INIT_TEMPLATES__ !== 'undefined') {
+    if (typeof __DISTROLESS_INIT_EMBEDDED__ !== 'undefined' && __DISTROLESS_INIT_EMBEDDED__) {
       const root = packageRoot();
-      for (const t of __DISTROLESS_INIT_TEMPLATES__) loaded.push({ template: t.template, file: join(root, t.file), builtin: true });
+      const built = JSON.parse(readFileSync(join(root, 'dist', 'templates.json'), 'utf8')) as { template: Template; file: string }[];
+      for (const t of built) loaded.push({ template: t.template, file: join(root, t.file), builtin: true });
     } else sources.push({ dir: builtinTemplateDir(), builtin: true });
   }
   for (const d of dirs) sources.push({ dir: resolve(d), builtin: false });
