@@ -20,8 +20,8 @@ wait_for() {
     local t=$1 end; shift
     end=$(awk -v n="$(now)" -v t="$t" 'BEGIN{printf "%.3f", n+t}')
     while :; do
-        "$@" >/dev/null 2>&1 && return 0
-        awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n>e)}' && return 1
+        "$@" >"$WORK/wait.last" 2>&1 && return 0
+        awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n>e)}' && { echo "wait_for $t s gave up: $*"; cat "$WORK/wait.last"; } >>"$WORK/checks.log" && return 1
         sleep 0.25
     done
 }

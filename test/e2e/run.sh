@@ -259,7 +259,7 @@ kube_restart_checks() { # POD MAIN INIT : restart the pod; the init is a no-op, 
     if [ "$T_HAS_INIT" = 0 ]; then :
     elif [ "$(ctr_exit "$init")" = 0 ] && t_init_noop "$init"; then pass "$TAG: after the restart the init container ran again and was a no-op"
     else fail "$TAG: init after restart: exit '$(ctr_exit "$init")', log: $(podman logs "$init" 2>&1 | tail -n1)"; fi
-    [ "$T_PERSISTENT" = 0 ] || check "$TAG: data written before the restart is still there" t_has_row "--pod $pod" "$TAG-1"
+    [ "$T_PERSISTENT" = 0 ] || check "$TAG: data written before the restart is still there" wait_for 30 t_has_row "--pod $pod" "$TAG-1"
 }
 
 kube_case() { # TEMPLATE KIND
@@ -289,7 +289,7 @@ kube_case() { # TEMPLATE KIND
                 if [ "$T_HAS_INIT" = 0 ]; then :
                 elif [ "$(ctr_exit "$init")" = 0 ] && t_init_noop "$init"; then pass "$TAG: the second init was a no-op"
                 else fail "$TAG: second init: exit '$(ctr_exit "$init")': $(podman logs "$init" 2>&1 | tail -n1)"; fi
-                check "$TAG: data written before is still there" t_has_row "--pod $pod" "$TAG-1"
+                check "$TAG: data written before is still there" wait_for 30 t_has_row "--pod $pod" "$TAG-1"
             else fail "$TAG: second play: $(tail -n2 "$WORK/play.log" | tr '\n' ' ')"; fi
         else
             kube_restart_checks "$pod" "$main" "$init"
@@ -379,7 +379,7 @@ compose_case() { # TEMPLATE
         if [ "$T_HAS_INIT" = 0 ]; then :
         elif [ "$(ctr_exit "$init")" = 0 ] && t_init_noop "$init"; then pass "$TAG: the second $svc-init was a no-op"
         else fail "$TAG: second init: exit '$(ctr_exit "$init")': $(podman logs "$init" 2>&1 | tail -n1)"; fi
-        [ "$T_PERSISTENT" = 0 ] || check "$TAG: data written before is still there" t_has_row "--network container:$main" "$TAG-1"
+        [ "$T_PERSISTENT" = 0 ] || check "$TAG: data written before is still there" wait_for 30 t_has_row "--network container:$main" "$TAG-1"
     else fail "$TAG: second up: $(tail -n2 "$WORK/dc-up2.log" | tr '\n' ' ')"; fi
     compose_down "$p" "$f"
     check "$TAG: down -v left no container or volume" \
