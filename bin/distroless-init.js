@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --expose-gc
 // The command-line entry: everything lives in the bundled CLI (dist/, code
 // split so that each command loads only what it uses). `--version` is answered
 // before the bundle is loaded. The small young generation (--max-semi-space-size)

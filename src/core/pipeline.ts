@@ -58,12 +58,29 @@ export function transformManifestPieces(
     return { pieces: [r.output], diagnostics: r.diagnostics, changed: r.changed };
   }
 
-  let changed = false;
-  const out: string[] = [];
-  splitDocuments(text).forEach((piece, index) => {
+  const state: StreamState = { out: [], diagnostics, changed: false, index: 0 };
+  transformWindow(text, 0, state, options);
+  return { pieces: state.changed ? state.out : [text], diagnostics, changed: state.changed };
+}
+
+interface StreamState {
+  out: string[];
+  diagnostics: Diagnostic[];
+  changed: boolean;
+  /** Index of the next document in the stream. */
+  index: number;
+}
+
+/** Transforms complete documents (a window of the stream starting at `lineOffset`), appending to `state`. */
+function transformWindow(text: string, lineOffset: number, state: StreamState, options: TransformOptions): void {
+  const { out, diagnostics } = state;
+  const file = options.file;
+  for (const piece of splitDocuments(text)) {
+    const index = state.index++;
+    piece.line += lineOffset;
     if (!needsParsing(piece.text)) {
       out.push(piece.text);
-      return;
+      continue;
     }
     const unknown = unknownImagesOnly(piece.text, options.catalogue);
     if (unknown) {
@@ -80,17 +97,97 @@ export function transformManifestPieces(
         );
       }
       out.push(piece.text);
-      return;
+      continue;
     }
     const r = transformDocument(piece.text, index, piece.line, options);
     diagnostics.push(...r.diagnostics);
     if (r.doc) {
-      changed = true;
+      state.changed = true;
       out.push(render(r.doc, piece.text));
     } else out.push(piece.text);
-  });
-  return { pieces: changed ? out : [text], diagnostics, changed };
+  }
 }
+
+/**
+ * The same transformation, fed chunk by chunk (stdin as it arrives): complete
+ * documents are transformed as soon as the next `---` line is seen, so the
+ * whole input is never held twice. JSON input (one value) is buffered whole.
+ * The result equals transformManifestPieces on the concatenated text.
+ */
+export class ManifestStream {
+  private pending = '';
+  private line = 0;
+  private json: boolean | undefined;
+  private readonly state: StreamState = { out: [], diagnostics: [], changed: false, index: 0 };
+  private binary: string | undefined;
+  private sinceCollect = 0;
+
+  constructor(private readonly options: TransformOptions) {}
+
+  push(chunk: string): void {
+    if (chunk === '') return;
+    this.binary ??= binaryProblem(chunk);
+    this.pending += chunk;
+    if (this.json === undefined) {
+      const first = /\S/.exec(this.pending);
+      if (!first) return;
+      this.json = first[0] === '{' || first[0] === '[';
+    }
+    if (this.json || this.binary) return;
+    const cut = lastMarker(this.pending);
+    if (cut <= 0) return;
+    const window = this.pending.slice(0, cut);
+    this.pending = this.pending.slice(cut);
+    transformWindow(window, this.line, this.state, this.options);
+    this.line += countLines(window);
+    this.sinceCollect += window.length;
+    if (this.sinceCollect > COLLECT_EVERY) {
+      // each window leaves parse trees behind: collect them now so that memory stays flat
+      // (only where the runtime exposes gc, as the CLI's `node --expose-gc` does)
+      this.sinceCollect = 0;
+      (globalThis as { gc?: () => void }).gc?.();
+    }
+  }
+
+  /** Takes the output pieces of the documents transformed so far (a caller that spills them to a file keeps memory flat). */
+  drain(): string[] {
+    const out = this.state.out;
+    this.state.out = [];
+    return out;
+  }
+
+  end(): { pieces: string[]; diagnostics: Diagnostic[]; changed: boolean } {
+    // binary and JSON input were buffered whole in `pending`
+    if (this.binary || this.json) return transformManifestPieces(this.pending, this.options);
+    if (this.pending !== '' || this.state.index === 0) transformWindow(this.pending, this.line, this.state, this.options);
+    this.pending = '';
+    // untouched documents are their input text, so the pieces are the input when nothing changed
+    const { out, diagnostics, changed } = this.state;
+    return { pieces: out, diagnostics, changed };
+  }
+}
+
+/** Characters of input between two collections of garbage (see ManifestStream.push). */
+const COLLECT_EVERY = 2 << 20;
+
+/** Offset of the last line that is a document marker (`---` then white space or the end of the line), or -1. */
+function lastMarker(text: string): number {
+  let at = text.length;
+  for (;;) {
+    const i = text.lastIndexOf('\n---', at - 1);
+    if (i < 0) return text.startsWith('---') && /^---(?:[ \t\r\n])/.test(text) ? 0 : -1;
+    const next = text[i + 4];
+    if (next === ' ' || next === '\t' || next === '\n' || next === '\r') return i + 1;
+    at = i;
+  }
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 
 interface DocumentResult {
   /** The edited document, when it changed. */

@@ -2,10 +2,14 @@
  * The default command: the kubectl-style pipe filter and Helm 3 post-renderer.
  * stdin/files → transformManifests → stdout or `-o FILE`, all or nothing.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { StringDecoder } from 'node:string_decoder';
 import { hasErrors, type Diagnostic } from '../../core/diagnostics.js';
+import type { Hardening } from '../../core/hardening.js';
+import type { ManifestStream } from '../../core/pipeline.js';
 import { InputError, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
 import { joinStreams, readInputs } from '../inputs.js';
 import { collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, type CommonOptions } from '../options.js';
@@ -46,7 +50,25 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
   if (opts.config) opts = await withConfigFile(io, opts);
   const images = parseImages(opts.image);
   const hardening = parseHardening(opts.security);
-  const read = await readInputs(io, names, opts.recursive ?? false);
+  // stdin is transformed as it arrives (one copy of a large stream in memory, not two),
+  // unless the whole text is needed: --diff, a ResourceList or JSON (checked on its first document)
+  const streamable = !opts.diff && io.env.DISTROLESS_INIT_NO_STREAM !== '1' && typeof io.stdin !== 'function' && names.every((n) => n === '-');
+  const spill = streamable ? new Spill(opts.output ? resolve(io.cwd, opts.output) : undefined) : undefined;
+  const streamed = spill ? await streamStdin(io, opts.templates, images, hardening, spill) : undefined;
+  if (streamed?.result) {
+    const { result, diagnostics } = streamed.result;
+    diagnostics.push(...result.diagnostics);
+    reportDiagnostics(io, diagnostics, format, opts.verbose ?? false);
+    if (hasErrors(diagnostics) || opts.check) {
+      spill!.discard();
+      return hasErrors(diagnostics) ? 1 : result.changed ? 1 : 0;
+    }
+    spill!.write(result.pieces);
+    spill!.commit(io);
+    return 0;
+  }
+  spill?.discard();
+  const read = streamed?.text !== undefined ? { inputs: [{ name: '<stdin>', text: streamed.text }], diagnostics: [] } : await readInputs(io, names, opts.recursive ?? false);
   if (!opts.output && opts.templates.length === 0 && read.diagnostics.length === 0 && read.inputs.every((i) => i.text === '')) {
     reportDiagnostics(io, [], format, opts.verbose ?? false);
     return 0; // nothing to rewrite: answer before loading the YAML machinery
@@ -114,4 +136,111 @@ async function withConfigFile(io: Io, opts: ManifestOptions): Promise<ManifestOp
     templates: [...opts.templates, ...config.templates.map((d) => resolve(io.cwd, d))],
     security: [...Object.entries(config.hardening).map(([k, v]) => `${k}=${v}`), ...opts.security],
   };
+}
+
+/**
+ * Reads stdin chunk by chunk. The first document decides: a ResourceList, JSON
+ * or an empty stream come back as whole text (their own paths need it);
+ * anything else is fed to a ManifestStream as it arrives.
+ */
+async function streamStdin(
+  io: Io,
+  templates: readonly string[],
+  images: Record<string, string>,
+  hardening: Partial<Hardening>,
+  spill: Spill,
+): Promise<{ text?: string; result?: { result: ReturnType<ManifestStream['end']>; diagnostics: Diagnostic[] } }> {
+  const decoder = new StringDecoder('utf8');
+  let head = '';
+  let stream: ManifestStream | undefined;
+  let loaded: { diagnostics: Diagnostic[] } | undefined;
+  for await (const chunk of io.stdin as AsyncIterable<Buffer | string>) {
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (stream) {
+      stream.push(text);
+      spill.write(stream.drain());
+      continue;
+    }
+    head += text;
+    const first = /\S/.exec(head)?.[0];
+    if (first === undefined) continue;
+    if (first === '{' || first === '[') continue; // JSON: read it whole
+    if (/^kind:[ \t]*["']?ResourceList\b/m.test(firstDocument(head))) continue; // KRM: read it whole
+    if (!/\n---(?:[ \t\r\n])/.test(head.slice(head.search(/\S/))) && head.length < 1 << 20) continue; // the first document is not complete yet
+    const [{ ManifestStream: Stream }, catalogue] = await Promise.all([import('../../core/pipeline.js'), loadCatalogueFor(templates)]);
+    loaded = catalogue;
+    stream = new Stream({ catalogue: catalogue.catalogue, images, hardening, file: '<stdin>' });
+    stream.push(head);
+    head = '';
+  }
+  const rest = decoder.end();
+  if (!stream) {
+    const text = head + rest;
+    const first = /\S/.exec(text)?.[0];
+    if (first === undefined || first === '{' || first === '[' || /^kind:[ \t]*["']?ResourceList\b/m.test(firstDocument(text))) return { text };
+    const [{ ManifestStream: Stream }, catalogue] = await Promise.all([import('../../core/pipeline.js'), loadCatalogueFor(templates)]);
+    loaded = catalogue;
+    stream = new Stream({ catalogue: catalogue.catalogue, images, hardening, file: '<stdin>' });
+    stream.push(text);
+  } else stream.push(rest);
+  return { result: { result: stream.end(), diagnostics: loaded?.diagnostics ?? [] } };
+}
+
+/** The text up to the second document marker. */
+function firstDocument(text: string): string {
+  const start = text.search(/\S/);
+  const m = /\n---(?:[ \t\r\n]|$)/.exec(text.slice(start + 3));
+  return m ? text.slice(0, start + 3 + m.index) : text;
+}
+
+/**
+ * The output of a streamed run, held in a temporary file until the run is
+ * known to have no error (all or nothing), then renamed to the -o file or
+ * copied to stdout. Memory stays flat whatever the size of the stream.
+ */
+class Spill {
+  private readonly path: string;
+  private fd: number | undefined;
+
+  constructor(private readonly target: string | undefined) {
+    const dir = target ? dirname(target) : tmpdir();
+    this.path = join(dir, `.distroless-init.${process.pid}.${Date.now()}.tmp`);
+  }
+
+  write(pieces: readonly string[]): void {
+    if (pieces.length === 0) return;
+    try {
+      this.fd ??= openSync(this.path, 'w', 0o600);
+      for (const p of pieces) writeSync(this.fd, p);
+    } catch (e) {
+      this.discard();
+      throw new InputError(`cannot write a temporary file in ${dirname(this.path)}: ${(e as Error).message}`);
+    }
+  }
+
+  commit(io: Io): void {
+    this.fd ??= openSync(this.path, 'w', 0o600);
+    closeSync(this.fd);
+    this.fd = undefined;
+    if (this.target) {
+      renameSync(this.path, this.target);
+      return;
+    }
+    const fd = openSync(this.path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      const decoder = new StringDecoder('utf8');
+      for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) io.stdout.write(decoder.write(buf.subarray(0, n)));
+      io.stdout.write(decoder.end());
+    } finally {
+      closeSync(fd);
+      rmSync(this.path, { force: true });
+    }
+  }
+
+  discard(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    rmSync(this.path, { force: true });
+  }
 }
