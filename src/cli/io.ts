@@ -9,7 +9,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 
 export interface Io {
-  stdin: Readable | (() => Promise<string>);
+  /** A stream (process.stdin), any async iterable of chunks, or a function giving the whole text (tests). */
+  stdin: Readable | AsyncIterable<Buffer | string> | (() => Promise<string>);
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
   cwd: string;

@@ -39,6 +39,13 @@ export function defaultIo(): Io {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
 }
 
+/** The bin's entry: `run` with the process's streams; `stdin` replaces process.stdin when the bin has begun reading it. */
+export async function main(argv: readonly string[], stdin?: AsyncIterable<Buffer | string>): Promise<number> {
+  const io = defaultIo();
+  if (stdin) io.stdin = stdin;
+  return run(argv, io);
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function run(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
   let exitCode = 0;
