@@ -1,6 +1,6 @@
 // The README's test command (`npm test`; .ci/run calls it): build, type-check,
 // unit/integration tests (vitest), then the end-to-end suite when this machine
-// can run containers (podman installed; .ci/run installs it), and a closing
+// can run containers (root with podman installed; .ci/run installs it), and a closing
 // line `tests: N passed, N failed` over everything that ran.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -30,7 +30,8 @@ if (existsSync(report)) {
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const hasPodman = spawnSync('sh', ['-c', 'command -v podman'], { stdio: 'ignore' }).status === 0;
-if (pkg.scripts['test:e2e'] && (hasPodman || process.env.CI)) {
+const isRoot = process.getuid?.() === 0;
+if (pkg.scripts['test:e2e'] && ((hasPodman && isRoot) || process.env.CI)) {
   const e2e = spawnSync('npm', ['run', '--silent', 'test:e2e'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   process.stdout.write(e2e.stdout ?? '');
   const m = /^(\d+) passed, (\d+) failed\s*$/m.exec((e2e.stdout ?? '').trim().split('\n').pop() ?? '');
@@ -40,7 +41,7 @@ if (pkg.scripts['test:e2e'] && (hasPodman || process.env.CI)) {
   }
   if (e2e.status !== 0 && (!m || Number(m[2]) === 0)) failed += 1;
 } else if (pkg.scripts['test:e2e']) {
-  console.log('end-to-end suite skipped: podman is not installed (bash .ci/run installs it and runs everything)');
+  console.log(`end-to-end suite skipped: ${hasPodman ? 'it needs root (rootful podman)' : 'podman is not installed'}; bash .ci/run, as root, installs what it needs and runs everything`);
 }
 console.log(`tests: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

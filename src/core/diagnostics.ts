@@ -104,6 +104,6 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 export function formatDiagnostic(d: Diagnostic): string {
   const loc = [d.file ?? '<input>', d.line, d.column].filter((p) => p !== undefined).join(':');
   const res = d.resource?.kind ? ` ${d.resource.kind}/${d.resource.name ?? '?'}` : '';
-  const field = d.field ? ` ${d.field}` : '';
+  const field = d.field && !d.message.startsWith(d.field) ? ` ${d.field}` : '';
   return `${loc}: ${d.severity} ${d.code}${res}${field}: ${d.message}`;
 }

@@ -184,7 +184,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   } else {
     data = { volume: unique(`${c.name}-data`), path: spec.dataPath, add: 'emptyDir' };
     if (spec.persistent !== false) diagnostics.push(
-      d('DI3005', `container "${c.name}" has no volume at ${spec.dataPath}; added "${data.volume}": its data lives only as long as the pod (Compose: a named volume). Mount a PersistentVolumeClaim there to keep it`),
+      d('DI3005', `container "${c.name}" has no volume at ${spec.dataPath}; added "${data.volume}" for the data. Kubernetes: an emptyDir, lost with the pod; mount a PersistentVolumeClaim there to keep it. Compose: a named volume`),
     );
   }
 

@@ -95,7 +95,7 @@ describe('usage and templates', () => {
     const r = await cli(['--templates', dir], POD);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/broken\.yaml:10:\d+: error DI2003 .*\/spec\/main\/command must be array/);
+    expect(r.stderr).toMatch(/broken\.yaml:10:\d+: error DI2003: \/spec\/main\/command must be array$/m);
     const v = await cli(['templates', 'validate', join(dir, 'broken.yaml')]);
     expect(v.code).toBe(1);
     expect(v.stderr).toContain('/spec/main/command must be array');
