@@ -80,6 +80,7 @@ describe('usage and templates', () => {
     expect((await cli(['--no-such-flag'], POD)).code).toBe(2);
     expect((await cli(['--image', 'nonsense'], POD)).code).toBe(2);
     expect((await cli(['--security', 'root=true'], POD)).code).toBe(2);
+    expect((await cli(['--output-format', 'xml'], POD)).code).toBe(2);
   });
 
   it('fails on a template directory that does not exist (DI2001)', async () => {

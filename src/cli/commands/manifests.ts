@@ -12,7 +12,7 @@ import type { Hardening } from '../../core/hardening.js';
 import type { ManifestStream } from '../../core/pipeline.js';
 import { InputError, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
 import { joinStreams, readInputs } from '../inputs.js';
-import { collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, type CommonOptions } from '../options.js';
+import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, type CommonOptions } from '../options.js';
 
 interface ManifestOptions extends CommonOptions {
   filename: string[];
@@ -46,7 +46,7 @@ export function manifestsCommand(program: Command, io: Io, setExit: (code: numbe
 }
 
 export async function runManifests(io: Io, names: string[], opts: ManifestOptions): Promise<number> {
-  const format = (opts.outputFormat ?? 'text') as DiagnosticFormat;
+  const format: DiagnosticFormat = checkFormat(opts.outputFormat);
   if (opts.config) opts = await withConfigFile(io, opts);
   const images = parseImages(opts.image);
   const hardening = parseHardening(opts.security);
