@@ -78,6 +78,13 @@ export interface TemplateSpec {
   persistent?: boolean;
   /** What the split loses or needs from the user (reported as DI3014 on every split with this spec). */
   warnings?: string[];
+  /**
+   * `false`: the pod gets no `fsGroup`. For servers that refuse a group-writable
+   * data directory (postgres: the kubelet's fsGroup change makes it 0770 when the
+   * volume root is the data directory) and whose init step, as root, gives the
+   * data to the uid itself. `--security fsGroup=true` still sets it. Default true.
+   */
+  fsGroup?: boolean;
 }
 
 export interface TemplateInit {

@@ -247,6 +247,9 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   }
 
   for (const w of spec.warnings ?? []) diagnostics.push(d('DI3014', `"${c.name}" (template "${match.template.name}"): ${w}`));
+  // a template whose root init step gives the data to uid itself may turn the pod fsGroup off
+  if (spec.fsGroup === false && runAsRoot && options.hardening?.fsGroup === undefined) hardening.fsGroup = false;
+
   const args = withExtraArgs(server.args, spec, c);
   const plan: SplitPlan = {
     container: c.name,

@@ -42,7 +42,7 @@ describe('built-in templates', () => {
 const TEMPLATE_KEYS: Record<keyof Template, true> = { name: true, description: true, images: true, sources: true, versions: true, decline: true, spec: true, variants: true };
 const SPEC_KEYS: Record<keyof TemplateSpec, true> = {
   uid: true, gid: true, dataPath: true, env: true, dataEnv: true, init: true, main: true, initOnlyEnv: true, probes: true,
-  runtime: true, mainImage: true, shared: true, decline: true, persistent: true, warnings: true,
+  runtime: true, mainImage: true, shared: true, decline: true, persistent: true, warnings: true, fsGroup: true,
 };
 const INIT_KEYS: Record<keyof TemplateInit, true> = { command: true, args: true, runAs: true, env: true };
 const MAIN_KEYS: Record<keyof TemplateMain, true> = { serverNames: true, command: true, extraArgs: true, writablePaths: true, ignoreArgs: true };
