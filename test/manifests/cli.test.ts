@@ -113,6 +113,20 @@ describe('usage and templates', () => {
   });
 });
 
+describe('pod fsGroup', () => {
+  type Out = { spec: { securityContext?: { fsGroup?: number; fsGroupChangePolicy?: string } } };
+  it('is not set for postgres (its root init step owns PGDATA; a group-writable PGDATA stops postgres)', async () => {
+    const r = await cli([], POD);
+    expect((parse(r.stdout) as Out).spec.securityContext?.fsGroup).toBeUndefined();
+  });
+  it('is set with --security fsGroup=true, and when the init step cannot run as root', async () => {
+    const forced = parse((await cli(['--security', 'fsGroup=true'], POD)).stdout) as Out;
+    expect(forced.spec.securityContext).toEqual({ fsGroup: 999, fsGroupChangePolicy: 'OnRootMismatch' });
+    const nonRoot = parse((await cli([], POD.replace('spec:\n', 'spec:\n  securityContext:\n    runAsNonRoot: true\n'))).stdout) as Out;
+    expect(nonRoot.spec.securityContext).toMatchObject({ fsGroup: 999, fsGroupChangePolicy: 'OnRootMismatch' });
+  });
+});
+
 describe('the bundled binary', () => {
   it('runs as a process: stdin to stdout, diagnostics on stderr', () => {
     expect(existsSync(join(ROOT, 'dist', 'cli.js')), 'run npm run build first').toBe(true);
