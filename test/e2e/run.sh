@@ -75,7 +75,7 @@ preflight() {
         echo "FAIL  setup: missing tools: ${missing[*]} (Debian packages: see .ci/apt-packages.txt)"
         return 1
     fi
-    [ -f "$ROOT/bin/distroless-init.js" ] && [ -f "$ROOT/dist/cli.js" ] || { echo "FAIL  setup: run npm run build first"; return 1; }
+    [ -f "$ROOT/bin/distroless-init.js" ] && [ -f "$ROOT/dist/cli.cjs" ] || { echo "FAIL  setup: run npm run build first"; return 1; }
     bash "$ROOT/.ci/e2e-setup.sh" || { echo "FAIL  setup: podman is not configured (runc + cgroupfs)"; return 1; }
 }
 

@@ -17,7 +17,7 @@ export function tool(name: string): string {
 
 /** The bundled bin must exist: `npm run build` (the test command builds first). */
 export function builtBin(): string {
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` before these tests');
+  if (!existsSync(join(ROOT, 'dist', 'cli.cjs'))) throw new Error('dist/cli.cjs is missing: run `npm run build` before these tests');
   return BIN;
 }
 

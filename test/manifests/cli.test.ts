@@ -1,4 +1,5 @@
 /** The pipe filter as users run it: flags, files, exit codes, the bundled binary. */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -129,7 +130,7 @@ describe('pod fsGroup', () => {
 
 describe('the bundled binary', () => {
   it('runs as a process: stdin to stdout, diagnostics on stderr', () => {
-    expect(existsSync(join(ROOT, 'dist', 'cli.js')), 'run npm run build first').toBe(true);
+    expect(existsSync(join(ROOT, 'dist', 'cli.cjs')), 'run npm run build first').toBe(true);
     const r = spawnCli([], POD);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('name: db-init');
@@ -139,6 +140,17 @@ describe('the bundled binary', () => {
 
   it('keeps its version equal to package.json', () => {
     expect(VERSION).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  it('starts from its V8 code cache when run as an executable (the shebang\'s node flags), and compiles without it otherwise', () => {
+    const env = { ...process.env, DISTROLESS_INIT_CODE_CACHE: 'report' };
+    const asExecutable = spawnSync(join(ROOT, 'bin', 'distroless-init.js'), [], { input: POD, encoding: 'utf8', env });
+    expect(asExecutable.status).toBe(0);
+    expect(asExecutable.stderr.split('\n')[0]).toBe('code cache: used');
+    // other node flags: V8 rejects the cache, and the output is the same
+    const otherFlags = spawnSync(process.execPath, ['--stack-size=2000', join(ROOT, 'bin', 'distroless-init.js')], { input: POD, encoding: 'utf8', env });
+    expect(otherFlags.stderr.split('\n')[0]).toBe('code cache: rejected');
+    expect(otherFlags.stdout).toBe(asExecutable.stdout);
   });
 
   it('contains no @kubernetes/client-node or undici code', () => {
