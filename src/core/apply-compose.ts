@@ -72,6 +72,8 @@ const EDITED_KEYS = [
   'cap_drop',
   'security_opt',
   'labels',
+  'post_start',
+  'pre_stop',
 ];
 
 /** Splits every service of a Compose document the catalogue knows. Returns whether the document changed. */
@@ -204,7 +206,7 @@ export function containerInput(name: string, svc: ComposeService): ContainerInpu
     envFromSecrets: envFiles(svc.env_file),
     mounts: [...volumeMounts(svc.volumes).filter((m) => m.volume !== ''), ...secretMounts(svc.secrets)],
     probes: healthProbes(svc.healthcheck),
-    hooks: [],
+    hooks: hooks(svc),
     requiresNonRoot: false,
   };
   const command = argv(svc.entrypoint);
@@ -351,6 +353,26 @@ function secretMounts(v: unknown): MountPlan[] {
       return undefined;
     })
     .filter((m): m is MountPlan & { readOnly: boolean } => m !== undefined);
+}
+
+/** Compose lifecycle hooks (`post_start`, `pre_stop`: lists of `{command, user, ...}`); a string command is split like `command`. */
+const HOOK_KEYS = [
+  ['postStart', 'post_start'],
+  ['preStop', 'pre_stop'],
+] as const;
+
+function hooks(svc: ComposeService): ContainerInput['hooks'] {
+  const out: ContainerInput['hooks'] = [];
+  for (const [phase, key] of HOOK_KEYS) {
+    const list = svc[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((h: unknown, at) => {
+      const exec = h && typeof h === 'object' ? argv((h as { command?: unknown }).command) : undefined;
+      const field = `${key}[${at}]`;
+      out.push(exec ? { phase, exec, at, field } : { phase, at, field });
+    });
+  }
+  return out;
 }
 
 /** A Compose healthcheck as a readiness probe: `CMD` → exec; `CMD-SHELL` or a string → shellString. */
@@ -544,6 +566,17 @@ function applyPlan(
     }
   }
 
+  // lifecycle hooks that need a shell or a binary the main image lacks (the plan says which)
+  for (const [phase, key] of HOOK_KEYS) {
+    const drop = new Set(plan.removeHooks.filter((h) => h.phase === phase).map((h) => h.at));
+    if (drop.size === 0) continue;
+    const list = own(doc, main, key);
+    if (!isSeq(list)) continue;
+    list.items = list.items.filter((_, i) => !drop.has(i));
+    // an empty list stays when the hooks came from a merge key: it overrides them
+    if (list.items.length === 0 && !effectiveElsewhere(doc, main, key)) main.delete(key);
+  }
+
   // depends_on: long form, with the init service
   if (plan.init) {
     const deps = main.get('depends_on', true);
@@ -676,6 +709,12 @@ function effective(doc: Document, map: YAMLMap, key: string, depth = 0): Node | 
     }
   }
   return undefined;
+}
+
+/** Whether a merge key of the service gives `key` a value (deleting the service's own one would bring it back). */
+function effectiveElsewhere(doc: Document, map: YAMLMap, key: string): boolean {
+  const merged = map.items.filter((p) => isMergeKey(p.key));
+  return effective(doc, { items: merged } as YAMLMap, key) !== undefined;
 }
 
 function resolve(doc: Document, v: unknown): Node | undefined {

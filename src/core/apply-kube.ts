@@ -304,7 +304,7 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
   }
   const lifecycle = getMap(main, 'lifecycle');
   if (lifecycle) {
-    for (const phase of plan.removeHooks) lifecycle.delete(phase);
+    for (const h of plan.removeHooks) lifecycle.delete(h.phase);
     if (lifecycle.items.length === 0) main.delete('lifecycle');
   }
 

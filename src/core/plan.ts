@@ -26,7 +26,8 @@ export interface ContainerInput {
   envFromSecrets: string[];
   mounts: MountPlan[];
   probes: ProbeInput[];
-  hooks: { phase: 'postStart' | 'preStop'; exec?: string[] }[];
+  /** Lifecycle hooks; `at` is the hook's position in its phase's list (Compose `post_start` / `pre_stop` are lists), `field` its name in messages. */
+  hooks: { phase: 'postStart' | 'preStop'; exec?: string[]; at?: number; field?: string }[];
   /** The container's own runAsUser/runAsGroup, if set. */
   runAsUser?: number;
   runAsGroup?: number;
@@ -102,8 +103,8 @@ export interface SplitPlan {
   probes: { role: ProbeInput['role']; probe: ProbeSpec; replaces: boolean }[];
   /** Probe roles to remove from main (needs a shell, no replacement). */
   removeProbes: ProbeInput['role'][];
-  /** Lifecycle hooks to remove from main. */
-  removeHooks: ('postStart' | 'preStop')[];
+  /** Lifecycle hooks to remove from main (`at` as in ContainerInput.hooks). */
+  removeHooks: { phase: 'postStart' | 'preStop'; at?: number }[];
   diagnostics: Diagnostic[];
 }
 
@@ -230,8 +231,8 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   for (const h of c.hooks) {
     if (!h.exec) continue;
     if (!isShellCommand(h.exec) && runtimeBins.has(basename(h.exec[0] ?? ''))) continue;
-    removeHooks.push(h.phase);
-    diagnostics.push(d('DI4002', `${h.phase} hook ${JSON.stringify(h.exec)} of "${c.name}" needs a shell or a binary the distroless image lacks; removed`));
+    removeHooks.push(h.at === undefined ? { phase: h.phase } : { phase: h.phase, at: h.at });
+    diagnostics.push(d('DI4002', `${h.field ?? h.phase} hook ${JSON.stringify(h.exec)} of "${c.name}" needs a shell or a binary the distroless image lacks; removed`));
   }
   for (const s of c.envFromSecrets) {
     diagnostics.push(d('DI4005', `"${c.name}" imports all of Secret/env file "${s}"; init-only keys in it stay visible to the main container`));

@@ -74,6 +74,7 @@ describe('golden fixtures (test/fixtures/compose/<case>)', () => {
       const schema = await validateCompose(r.stdout, { original: r.input });
       expect(schema.filter((d) => d.severity === 'error')).toEqual([]);
       if (r.stdout === r.input) return; // nothing split: the file is the user's own (passthrough uses `extends` of a missing file)
+      if (/^\s+(post_start|pre_stop):/m.test(r.stdout)) return; // lifecycle hooks are Compose 2.30+: docker-compose 1.29 rejects them
       const dc = dockerComposeConfig(r.stdout);
       expect(dc.stderr).not.toMatch(/ERROR|invalid/i);
       expect(dc.status, dc.stderr).toBe(0);
@@ -162,6 +163,23 @@ describe('what the split writes', () => {
     expect(db.healthcheck).toEqual({ test: ['CMD', '/usr/local/bin/pg_isready', '-h', '127.0.0.1'], interval: '5s', retries: 10 });
     expect(web.depends_on).toEqual({ db: { condition: 'service_healthy' } });
     expect(r.stderr).not.toContain('DI4007');
+  });
+
+  it('lifecycle hooks: one that needs a shell or a binary main lacks is removed (DI4002), one main can run is kept; merged hooks are overridden', async () => {
+    const input = readFileSync(join(FIXTURES, 'lifecycle-hooks', 'input.yaml'), 'utf8');
+    const r = await cli(['compose', '-f', '-', '--output-format', 'json'], input);
+    expect(r.code).toBe(0);
+    const { db, 'db-init': init, reports } = load(r.stdout).services;
+    expect(db.post_start).toEqual([{ command: ['/usr/lib/postgresql/16/bin/pg_isready', '-h', '127.0.0.1'] }]);
+    expect(init.post_start).toBeUndefined();
+    // the pre_stop hook came through a merge key: an empty list overrides it
+    expect(reports.pre_stop).toEqual([]);
+    const found = (JSON.parse(r.stderr) as { diagnostics: { code: string; message: string; resource?: { name?: string } }[] }).diagnostics.filter((x) => x.code === 'DI4002');
+    expect(found.map((x) => [x.resource?.name, x.message.split(' hook ')[0]])).toEqual([
+      ['db', 'post_start[0]'],
+      ['reports', 'pre_stop[0]'],
+    ]);
+    expect(found[0]!.message).toContain('chown');
   });
 
   it('a shell healthcheck with no shell-free form is removed, and a service_healthy dependent gets DI4007', async () => {
