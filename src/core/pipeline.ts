@@ -8,7 +8,7 @@ import type { Catalogue } from '../catalogue/load.js';
 import { splitWorkload } from './apply-kube.js';
 import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
 import type { Hardening } from './plan.js';
-import { isJson, needsParsing, splitDocuments } from './stream.js';
+import { isJson, lastMarker, needsParsing, splitDocuments } from './stream.js';
 import { findTemplate } from '../catalogue/match.js';
 import { parseImageRef } from './image-ref.js';
 import { workloadKind } from './workloads.js';
@@ -87,7 +87,7 @@ function transformWindow(text: string, lineOffset: number, state: StreamState, o
       // no image of this workload is in the catalogue: say so, and copy it without parsing
       for (const u of unknown.images) {
         diagnostics.push(
-          diag('DI3001', `no template for image "${u.image}"; container left unchanged`, {
+          diag('DI3001', `no template for image "${u.image}"; container ${u.container ? `"${u.container}" ` : ''}left unchanged`, {
             ...(file ? { file } : {}),
             line: piece.line + u.line + 1,
             column: u.column + 1,
@@ -169,18 +169,6 @@ export class ManifestStream {
 
 /** Characters of input between two collections of garbage (see ManifestStream.push). */
 const COLLECT_EVERY = 2 << 20;
-
-/** Offset of the last line that is a document marker (`---` then white space or the end of the line), or -1. */
-function lastMarker(text: string): number {
-  let at = text.length;
-  for (;;) {
-    const i = text.lastIndexOf('\n---', at - 1);
-    if (i < 0) return text.startsWith('---') && /^---(?:[ \t\r\n])/.test(text) ? 0 : -1;
-    const next = text[i + 4];
-    if (next === ' ' || next === '\t' || next === '\n' || next === '\r') return i + 1;
-    at = i;
-  }
-}
 
 function countLines(text: string): number {
   let n = 0;
@@ -266,9 +254,9 @@ const IMAGE_LINE = /(^|[{,\s])(["']?)image\2[ \t]*:[ \t]*(["']?)([^\s"',}\]#]*)\
 function unknownImagesOnly(
   text: string,
   catalogue: Catalogue,
-): { images: { image: string; line: number; column: number }[]; resource?: ResourceRef } | undefined {
+): { images: { image: string; line: number; column: number; container?: string }[]; resource?: ResourceRef } | undefined {
   if (text.includes('distroless-init.io/')) return undefined;
-  const images: { image: string; line: number; column: number }[] = [];
+  const images: { image: string; line: number; column: number; container?: string }[] = [];
   for (const m of text.matchAll(IMAGE_LINE)) {
     const image = m[4] ?? '';
     const ref = parseImageRef(image);
@@ -276,12 +264,43 @@ function unknownImagesOnly(
     const at = (m.index ?? 0) + (m[1]?.length ?? 0);
     const before = text.slice(0, at);
     const line = before.split('\n').length - 1;
-    images.push({ image, line, column: at - (before.lastIndexOf('\n') + 1) });
+    const column = at - (before.lastIndexOf('\n') + 1);
+    const container = containerName(text, line, column);
+    images.push({ image, line, column, ...(container ? { container } : {}) });
   }
   if (images.length === 0) return undefined;
   const kind = /^kind:[ \t]*["']?([\w.-]+)/m.exec(text)?.[1];
   const name = /^metadata:[ \t]*\r?\n(?:[ \t]+.*\r?\n)*?[ \t]+name:[ \t]*["']?([^\s"'#]+)/m.exec(text)?.[1];
   return { images, ...(kind ? { resource: { kind, ...(name ? { name } : {}) } } : {}) };
+}
+
+/**
+ * The `name:` of the block-style sequence item whose `image:` key is at
+ * (line, column): on the item's `- ` line or a line indented like the image
+ * key, before the item ends. Undefined when the layout is anything else.
+ */
+function containerName(text: string, line: number, column: number): string | undefined {
+  const lines = text.split('\n');
+  const NAME = /^name:[ \t]*(["']?)([^\s"'#]+)\1[ \t]*(?:#.*)?\r?$/;
+  const nameIn = (s: string): string | undefined => NAME.exec(s)?.[2];
+  const indent = ' '.repeat(column);
+  // the item's first line: `- ` at column - 2 (this line, or one above)
+  let start = line;
+  for (; start >= 0; start--) {
+    const l = lines[start] ?? '';
+    if (l.length > column - 2 && l.slice(0, column - 2).trim() === '' && l.slice(column - 2, column) === '- ') break;
+    if (start !== line && !l.startsWith(indent) && l.trim() !== '' && !l.trimStart().startsWith('#')) return undefined;
+  }
+  if (start < 0) return undefined;
+  for (let i = start; i < lines.length; i++) {
+    const l = lines[i] ?? '';
+    if (i > start && l.trim() !== '' && !l.trimStart().startsWith('#') && !l.startsWith(indent)) break; // the item ended
+    if (l.length > column && l.slice(0, column).trim().replace(/^-$/, '') === '' && (i === start || l.startsWith(indent))) {
+      const name = nameIn(l.slice(column));
+      if (name) return name;
+    }
+  }
+  return undefined;
 }
 
 /** Copies of every anchored node, taken before any edit. */

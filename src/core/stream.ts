@@ -27,7 +27,7 @@ export function splitDocuments(src: string): RawDocument[] {
   while (pos < src.length) {
     const nl = src.indexOf('\n', pos);
     const end = nl < 0 ? src.length : nl + 1;
-    if (pos > start && src.startsWith('---', pos) && MARKER.test(src.slice(pos, Math.min(end, pos + 5)))) {
+    if (pos > start && isMarkerAt(src, pos)) {
       docs.push({ text: src.slice(start, pos), line: startLine });
       start = pos;
       startLine = line;
@@ -37,6 +37,32 @@ export function splitDocuments(src: string): RawDocument[] {
   }
   if (start < src.length || docs.length === 0) docs.push({ text: src.slice(start), line: startLine });
   return docs;
+}
+
+/** Whether the line that starts at `pos` is a document marker. */
+export function isMarkerAt(src: string, pos: number): boolean {
+  return src.startsWith('---', pos) && MARKER.test(src.slice(pos, pos + 4));
+}
+
+/**
+ * Offset of the last marker line after the start of `text`, or -1: where a
+ * window of a stream read chunk by chunk may end. Only a marker followed by a
+ * character counts: `---` at the very end may be the start of `---x`.
+ */
+export function lastMarker(text: string): number {
+  for (let i = text.lastIndexOf('\n---'); i >= 0; i = i > 0 ? text.lastIndexOf('\n---', i - 1) : -1) {
+    if (i + 4 < text.length && isMarkerAt(text, i + 1)) return i + 1;
+  }
+  return -1;
+}
+
+/** The text of the first document (up to the next marker line after the first non-blank character). */
+export function firstDocument(text: string): string {
+  const start = Math.max(text.search(/\S/), 0) + 3;
+  for (let i = text.indexOf('\n---', start); i >= 0; i = text.indexOf('\n---', i + 1)) {
+    if (isMarkerAt(text, i + 1)) return text.slice(0, i);
+  }
+  return text;
 }
 
 const KIND = /^kind:[ \t]*(["']?)([A-Za-z0-9_.-]+)\1[ \t]*(?:#.*)?\r?$/m;

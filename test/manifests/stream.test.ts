@@ -74,3 +74,34 @@ describe('streaming', () => {
     expect(JSON.parse(json.stdout).spec.initContainers[0].name).toBe('db-init');
   });
 });
+
+describe('workloads whose images no template claims (copied without parsing)', () => {
+  const { catalogue } = loadCatalogue();
+  const POD = [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata:',
+    '  name: app',
+    'spec:',
+    '  containers:',
+    '    - image: ghcr.io/acme/api:1 # first',
+    '      name: "api"',
+    '    - name: worker',
+    '      args: [run]',
+    '      image: ghcr.io/acme/worker:1',
+    '    - {name: flow, image: ghcr.io/acme/flow:1}',
+    '',
+  ].join('\n');
+
+  it('are copied byte for byte, and DI3001 names each container where the block layout shows it', () => {
+    const r = transformManifests(POD, { catalogue });
+    expect(r.output).toBe(POD);
+    expect(r.changed).toBe(false);
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([
+      ['DI3001', 7, 7, 'no template for image "ghcr.io/acme/api:1"; container "api" left unchanged'],
+      ['DI3001', 11, 7, 'no template for image "ghcr.io/acme/worker:1"; container "worker" left unchanged'],
+      ['DI3001', 12, 20, 'no template for image "ghcr.io/acme/flow:1"; container left unchanged'],
+    ]);
+    expect(r.diagnostics[0]!.resource).toEqual({ kind: 'Pod', name: 'app' });
+  });
+});

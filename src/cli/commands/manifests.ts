@@ -10,6 +10,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { hasErrors, type Diagnostic } from '../../core/diagnostics.js';
 import type { Hardening } from '../../core/hardening.js';
 import type { ManifestStream } from '../../core/pipeline.js';
+import { firstDocument, lastMarker } from '../../core/stream.js';
 import { InputError, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
 import { joinStreams, readInputs } from '../inputs.js';
 import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, type CommonOptions } from '../options.js';
@@ -166,7 +167,7 @@ async function streamStdin(
     if (first === undefined) continue;
     if (first === '{' || first === '[') continue; // JSON: read it whole
     if (/^kind:[ \t]*["']?ResourceList\b/m.test(firstDocument(head))) continue; // KRM: read it whole
-    if (!/\n---(?:[ \t\r\n])/.test(head.slice(head.search(/\S/))) && head.length < 1 << 20) continue; // the first document is not complete yet
+    if (lastMarker(head.slice(head.search(/\S/))) < 0 && head.length < 1 << 20) continue; // the first document is not complete yet
     const [{ ManifestStream: Stream }, catalogue] = await Promise.all([import('../../core/pipeline.js'), loadCatalogueFor(templates)]);
     loaded = catalogue;
     stream = new Stream({ catalogue: catalogue.catalogue, images, hardening, file: '<stdin>' });
@@ -184,13 +185,6 @@ async function streamStdin(
     stream.push(text);
   } else stream.push(rest);
   return { result: { result: stream.end(), diagnostics: loaded?.diagnostics ?? [] } };
-}
-
-/** The text up to the second document marker. */
-function firstDocument(text: string): string {
-  const start = text.search(/\S/);
-  const m = /\n---(?:[ \t\r\n]|$)/.exec(text.slice(start + 3));
-  return m ? text.slice(0, start + 3 + m.index) : text;
 }
 
 /**
