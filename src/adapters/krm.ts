@@ -4,7 +4,7 @@
  * functions; and the options file of the kustomize legacy exec plugin.
  *
  * Options come from the function config: `apiVersion: distroless-init.io/v1alpha1`,
- * `kind: DistrolessInit` with `spec: {images, templates, security}`, or a
+ * `kind: DistrolessInit` with `spec: {images, templates, security, mirrors}`, or a
  * ConfigMap whose `data` holds the same keys as strings (`images: "db=REF,…"`).
  * Diagnostics become `results`. Every item keeps its annotations and its
  * place; an item that did not change is copied as its original text (re-rendering
@@ -12,7 +12,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, type CST, type YAMLMap, type YAMLSeq } from 'yaml';
-import { loadCatalogue, type Catalogue } from '../catalogue/load.js';
+import { loadCatalogue, withMirrors, type Catalogue } from '../catalogue/load.js';
+import { normalizeMirror } from '../catalogue/match.js';
 import { diag, hasErrors, type Diagnostic, type ResourceRef } from '../core/diagnostics.js';
 import { transformManifests } from '../core/pipeline.js';
 import { DEFAULT_HARDENING, type Hardening } from '../core/plan.js';
@@ -27,6 +28,8 @@ export interface FunctionConfig {
   /** Extra template directories, resolved against `cwd`. */
   templates: string[];
   hardening: Partial<Hardening>;
+  /** Registry prefixes that serve Docker Hub's images. */
+  mirrors: string[];
 }
 
 export interface ResourceListOptions {
@@ -34,6 +37,8 @@ export interface ResourceListOptions {
   catalogue?: Catalogue;
   /** Template directories given on the command line (added before the config's). */
   templates?: readonly string[];
+  /** Mirror prefixes given on the command line (already applied to `catalogue`; added before the config's). */
+  mirrors?: readonly string[];
   /** Defaults that the function config overrides key by key. */
   images?: Readonly<Record<string, string>>;
   hardening?: Partial<Hardening>;
@@ -71,7 +76,7 @@ export function isResourceList(text: string): boolean {
  * and bad values are DI1008 errors; a missing config means "no options".
  */
 export function readFunctionConfig(value: unknown, file?: string): { config: FunctionConfig; diagnostics: Diagnostic[] } {
-  const config: FunctionConfig = { images: {}, templates: [], hardening: {} };
+  const config: FunctionConfig = { images: {}, templates: [], hardening: {}, mirrors: [] };
   const diagnostics: Diagnostic[] = [];
   const where = file ? { file } : {};
   const bad = (message: string, field?: string): void => {
@@ -96,12 +101,14 @@ export function readFunctionConfig(value: unknown, file?: string): { config: Fun
         for (const pair of list) addImage(config, pair, (m) => bad(m, `data.images`));
       } else if (key === 'templates') {
         config.templates.push(...list);
+      } else if (key === 'mirrors') {
+        addMirrors(config, list, (m) => bad(m, 'data.mirrors'));
       } else if (key === 'security') {
         for (const pair of list) addSecurity(config, pair, (m) => bad(m, 'data.security'));
       } else if (key.startsWith('image.')) {
         addImage(config, `${key.slice(6)}=${text.trim()}`, (m) => bad(m, `data.${key}`));
       } else {
-        bad(`unknown key "${key}" in the ConfigMap data (expected images, templates, security)`, `data.${key}`);
+        bad(`unknown key "${key}" in the ConfigMap data (expected images, templates, security, mirrors)`, `data.${key}`);
       }
     }
     return { config, diagnostics };
@@ -127,6 +134,10 @@ export function readFunctionConfig(value: unknown, file?: string): { config: Fun
       const list = typeof v === 'string' ? [v] : v;
       if (Array.isArray(list) && list.every((d) => typeof d === 'string')) config.templates.push(...(list as string[]));
       else bad('spec.templates must be a list of directories', 'spec.templates');
+    } else if (key === 'mirrors') {
+      const list = typeof v === 'string' ? [v] : v;
+      if (Array.isArray(list) && list.every((d) => typeof d === 'string')) addMirrors(config, list as string[], (m) => bad(m, 'spec.mirrors'));
+      else bad('spec.mirrors must be a list of registry prefixes', 'spec.mirrors');
     } else if (key === 'security') {
       if (isObject(v)) {
         for (const [k, b] of Object.entries(v)) {
@@ -136,7 +147,7 @@ export function readFunctionConfig(value: unknown, file?: string): { config: Fun
         }
       } else bad('spec.security must be a mapping of KEY: true|false', 'spec.security');
     } else {
-      bad(`unknown field spec.${key} (expected images, templates, security)`, `spec.${key}`);
+      bad(`unknown field spec.${key} (expected images, templates, security, mirrors)`, `spec.${key}`);
     }
   }
   return { config, diagnostics };
@@ -147,7 +158,7 @@ export function readConfigText(text: string, file: string): { config: FunctionCo
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length) {
     return {
-      config: { images: {}, templates: [], hardening: {} },
+      config: { images: {}, templates: [], hardening: {}, mirrors: [] },
       diagnostics: doc.errors.map((e) => diag('DI1008', `config is not valid YAML: ${e.message.split('\n')[0]}`, { file })),
     };
   }
@@ -181,8 +192,9 @@ export function transformResourceList(text: string, options: ResourceListOptions
     const dirs = [...(options.templates ?? []), ...fc.config.templates].map((d) => (isAbsolute(d) ? d : resolve(cwd, d)));
     const loaded = loadCatalogue(dirs);
     diagnostics.push(...loaded.diagnostics);
-    catalogue = loaded.catalogue;
+    catalogue = withMirrors(loaded.catalogue, options.mirrors ?? []);
   }
+  catalogue = withMirrors(catalogue, fc.config.mirrors);
   const images = { ...options.images, ...fc.config.images };
   const hardening = { ...options.hardening, ...fc.config.hardening };
 
@@ -337,6 +349,14 @@ function addImage(config: FunctionConfig, pair: string, bad: (m: string) => void
   const i = pair.indexOf('=');
   if (i <= 0 || i === pair.length - 1) bad(`images expects NAME=REF, got "${pair}"`);
   else config.images[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
+}
+
+function addMirrors(config: FunctionConfig, values: readonly string[], bad: (m: string) => void): void {
+  for (const v of values) {
+    const m = normalizeMirror(v);
+    if (m === undefined) bad(`mirrors expects registry prefixes (harbor.example.com/dockerhub), got "${v}"`);
+    else config.mirrors.push(m);
+  }
 }
 
 function addSecurity(config: FunctionConfig, pair: string, bad: (m: string) => void): void {

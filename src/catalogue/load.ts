@@ -44,6 +44,26 @@ export interface Catalogue {
   templates: LoadedTemplate[];
   /** Repository path → template. */
   byImage: Map<string, LoadedTemplate>;
+  /**
+   * Registry prefixes that serve Docker Hub's images (`harbor.example.com/dockerhub`):
+   * `PREFIX/postgres:16` matches like `postgres:16` (`--mirror`).
+   */
+  mirrors?: readonly string[];
+}
+
+/** The catalogue, with registry prefixes that serve Docker Hub's images (still loaded on first use). */
+export function withMirrors(catalogue: Catalogue, mirrors: readonly string[]): Catalogue {
+  if (mirrors.length === 0) return catalogue;
+  const all = [...(catalogue.mirrors ?? []), ...mirrors];
+  return {
+    get templates() {
+      return catalogue.templates;
+    },
+    get byImage() {
+      return catalogue.byImage;
+    },
+    mirrors: all,
+  };
 }
 
 interface AjvError {

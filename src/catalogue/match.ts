@@ -24,6 +24,8 @@ export interface TemplateMatch {
 
 /** Finds the template for an image; undefined when no template claims its repository path. */
 export function findTemplate(catalogue: Catalogue, ref: ImageRef): LoadedTemplate | undefined {
+  const hub = ref.registry ? mirroredPath(catalogue, `${ref.registry}/${ref.path}`) : undefined;
+  if (hub !== undefined) return catalogue.byImage.get(hub) ?? catalogue.byImage.get(`${ref.registry}/${ref.path}`);
   // another registry's `redis` (registry.k8s.io/redis:e2e) is not Docker Hub's: only a template listing `host/path` claims it
   if (ref.registry && !isMirrorPath(ref.path)) return catalogue.byImage.get(`${ref.registry}/${ref.path}`);
   const exact = catalogue.byImage.get(ref.path);
@@ -50,6 +52,33 @@ export function matchTemplate(catalogue: Catalogue, ref: ImageRef): TemplateMatc
   const context = { ...vars, tag, path: ref.path };
   match.spec = expand(mergeSpecs(template.spec, chosen.map((v) => v.spec)), context);
   return match;
+}
+
+/**
+ * A mirror prefix as given (`harbor.example.com/dockerhub`, `localhost:5000`),
+ * without trailing slashes; undefined when it is not a registry host with an
+ * optional path (no tag, digest or scheme).
+ */
+export function normalizeMirror(value: string): string | undefined {
+  const m = value.trim().replace(/\/+$/, '');
+  const host = m.split('/')[0] ?? '';
+  if (!/^[a-z0-9.-]+(?::[0-9]+)?(?:\/[a-z0-9._-]+)*$/i.test(m) || !(/[.:]/.test(host) || host === 'localhost')) return undefined;
+  return m;
+}
+
+/** The Docker Hub path of an image under one of the catalogue's mirror prefixes (`library/` dropped), or undefined. */
+function mirroredPath(catalogue: Catalogue, name: string): string | undefined {
+  const m = mirrorPrefix(catalogue, name);
+  return m === undefined ? undefined : name.slice(m.length + 1).replace(/^library\//, '');
+}
+
+function mirrorPrefix(catalogue: Catalogue, name: string): string | undefined {
+  return catalogue.mirrors?.find((m) => name.startsWith(`${m}/`));
+}
+
+/** The catalogue's mirror prefix the image is under, if any. */
+export function mirrorOf(catalogue: Catalogue, ref: ImageRef): string | undefined {
+  return ref.registry ? mirrorPrefix(catalogue, `${ref.registry}/${ref.path}`) : undefined;
 }
 
 /** `library/postgres` on a mirror (`mirror.gcr.io/library/postgres`, `public.ecr.aws/docker/library/postgres`). */

@@ -1,6 +1,7 @@
 /** Options shared by the commands that rewrite workloads, parsed into library options. */
 import type { Command } from 'commander';
 import type { Catalogue } from '../catalogue/load.js';
+import { normalizeMirror } from '../catalogue/match.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { DEFAULT_HARDENING, type Hardening } from '../core/hardening.js';
 import { UsageError } from './io.js';
@@ -9,9 +10,12 @@ export interface CommonOptions {
   templates: string[];
   image: string[];
   security: string[];
+  mirror: string[];
   outputFormat?: string;
   verbose?: boolean;
 }
+
+export const MIRROR_HELP = 'a registry prefix that serves Docker Hub images: PREFIX/postgres:16 is matched as postgres:16 (repeatable)';
 
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -22,6 +26,7 @@ export function commonOptions(cmd: Command): Command {
     .option('--templates <dir>', 'also load templates from DIR (repeatable; same name overrides a built-in)', collect, [])
     .option('--image <name=ref>', 'main image for a container or template name (repeatable)', collect, [])
     .option('--security <key=value>', `override a security default of the main container (repeatable): ${Object.keys(DEFAULT_HARDENING).join(', ')}`, collect, [])
+    .option('--mirror <prefix>', MIRROR_HELP, collect, [])
     .option('--output-format <format>', 'diagnostics on stderr as text or json', 'text')
     .option('-v, --verbose', 'also print info diagnostics');
 }
@@ -54,10 +59,23 @@ export function parseHardening(pairs: readonly string[]): Partial<Hardening> {
  * on first use. With user directories: loaded now, and their problems are
  * diagnostics (error severity: the run fails).
  */
-export async function loadCatalogueFor(dirs: readonly string[]): Promise<{ catalogue: Catalogue; diagnostics: Diagnostic[] }> {
-  const { lazyCatalogue, loadCatalogue } = await import('../catalogue/load.js');
-  if (dirs.length === 0) return { catalogue: lazyCatalogue(() => loadCatalogue().catalogue), diagnostics: [] };
-  return loadCatalogue(dirs);
+export async function loadCatalogueFor(
+  dirs: readonly string[],
+  mirrors: readonly string[] = [],
+): Promise<{ catalogue: Catalogue; diagnostics: Diagnostic[] }> {
+  const { lazyCatalogue, loadCatalogue, withMirrors } = await import('../catalogue/load.js');
+  if (dirs.length === 0) return { catalogue: withMirrors(lazyCatalogue(() => loadCatalogue().catalogue), mirrors), diagnostics: [] };
+  const loaded = loadCatalogue(dirs);
+  return { catalogue: withMirrors(loaded.catalogue, mirrors), diagnostics: loaded.diagnostics };
+}
+
+/** `--mirror` values: a registry host with an optional path, no tag or digest. */
+export function parseMirrors(values: readonly string[]): string[] {
+  return values.map((v) => {
+    const m = normalizeMirror(v);
+    if (m === undefined) throw new UsageError(`--mirror expects a registry host with an optional path (harbor.example.com/dockerhub), got "${v}"`);
+    return m;
+  });
 }
 
 export function checkFormat(format: string | undefined): 'text' | 'json' {

@@ -6,7 +6,7 @@
  * formats behave the same.
  */
 import type { TemplateMatch } from '../catalogue/match.js';
-import { matchTemplate } from '../catalogue/match.js';
+import { matchTemplate, mirrorOf } from '../catalogue/match.js';
 import type { Catalogue } from '../catalogue/load.js';
 import type { ProbeSpec, TemplateSpec } from '../catalogue/template.js';
 import { diag, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
@@ -334,8 +334,9 @@ function chooseMainImage(
     return chosen;
   }
   const derived = spec.mainImage ?? formatImageRef({ ...ref, tag: `${ref.tag ?? 'latest'}-distroless`, digest: undefined });
+  const mirror = mirrorOf(options.catalogue, ref);
   diagnostics.push(
-    d('DI3006', `main image "${derived}" for "${c.name}" is built from "${c.image}": run \`distroless-init image ${c.image} | docker build -t ${derived} -\`, or choose one with --image ${c.name}=REF`),
+    d('DI3006', `main image "${derived}" for "${c.name}" is built from "${c.image}": run \`distroless-init image ${mirror ? `--mirror ${mirror} ` : ''}${c.image} | docker build -t ${derived} -\`, or choose one with --image ${c.name}=REF`),
   );
   return derived;
 }

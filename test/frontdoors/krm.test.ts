@@ -82,6 +82,27 @@ describe('KRM function (ResourceList on stdin, no arguments)', () => {
   });
 });
 
+describe('mirrors in the function config', () => {
+  const mirrored = input.replace('image: postgres:16', 'image: harbor.example.com/dockerhub/postgres:16');
+  it('spec.mirrors and ConfigMap data.mirrors make PREFIX/postgres:16 the postgres image; without them it is left alone', async () => {
+    const viaSpec = await cli([], mirrored.replace(/functionConfig:[\s\S]*$/, 'functionConfig:\n  apiVersion: distroless-init.io/v1alpha1\n  kind: DistrolessInit\n  spec:\n    mirrors: [harbor.example.com/dockerhub]\n'));
+    expect(viaSpec.code, viaSpec.stderr).toBe(0);
+    const db = (parseDocument(viaSpec.stdout).toJS() as ResourceList).items[0] as unknown as Parameters<typeof pod>[0];
+    expect(pod(db).initContainers.map((c) => (c as unknown as { image: string }).image)).toEqual(['harbor.example.com/dockerhub/postgres:16']);
+    expect((pod(db).containers[0] as unknown as { image: string }).image).toBe('harbor.example.com/dockerhub/postgres:16-distroless');
+    const viaCm = await cli([], mirrored.replace(/functionConfig:[\s\S]*$/, 'functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: fn}\n  data:\n    mirrors: harbor.example.com/dockerhub\n'));
+    expect(viaCm.code, viaCm.stderr).toBe(0);
+    expect(viaCm.stdout).toContain('image: harbor.example.com/dockerhub/postgres:16-distroless');
+    const without = await cli([], mirrored.replace(/functionConfig:[\s\S]*$/, ''));
+    expect(without.stdout).not.toContain('initContainers');
+  });
+  it('a mirror that is not a registry prefix is a DI1008 error', async () => {
+    const r = await cli([], mirrored.replace(/functionConfig:[\s\S]*$/, 'functionConfig:\n  apiVersion: distroless-init.io/v1alpha1\n  kind: DistrolessInit\n  spec:\n    mirrors: ["https://harbor.example.com"]\n'));
+    expect(r.code).toBe(1);
+    expect((parseDocument(r.stdout).toJS() as ResourceList).results!.filter((x) => x.severity === 'error').map((x) => [x.tags?.code, x.field?.path])).toEqual([['DI1008', 'spec.mirrors']]);
+  });
+});
+
 describe('kustomize build --enable-alpha-plugins --enable-exec (its ResourceList, reproduced)', () => {
   it('keeps kustomize.config.k8s.io/id (a block scalar) and every other annotation, and splits the StatefulSet', async () => {
     const text = fixture('krm', 'kustomize-resourcelist.yaml');

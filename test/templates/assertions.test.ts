@@ -183,6 +183,47 @@ describe('redis', () => {
   });
 });
 
+describe('--mirror: a registry prefix that serves Docker Hub images', () => {
+  const pod = (image: string): string => `apiVersion: v1\nkind: Pod\nmetadata: {name: m}\nspec:\n  containers:\n  - name: db\n    image: ${image}\n`;
+  it('PREFIX/postgres:16 and PREFIX/library/postgres:16 are split as postgres 16; the main image keeps the prefix; the DI3006 hint repeats --mirror', async () => {
+    for (const image of ['harbor.example.com/dockerhub/postgres:16', 'harbor.example.com/dockerhub/library/postgres:16']) {
+      const r = await cli(['--mirror', 'harbor.example.com/dockerhub/', '--output-format', 'json'], pod(image));
+      expect(r.code, r.stderr).toBe(0);
+      const spec = (parseAllDocuments(r.stdout)[0]!.toJS() as { spec: PodSpec }).spec;
+      expect(init(spec)!.image).toBe(image);
+      expect(main(spec).image).toBe(`${image}-distroless`);
+      expect(main(spec).command).toEqual(['/usr/lib/postgresql/16/bin/postgres']);
+      const hint = (JSON.parse(r.stderr) as { diagnostics: { code: string; message: string }[] }).diagnostics.find((d) => d.code === 'DI3006')!;
+      expect(hint.message).toContain(`distroless-init image --mirror harbor.example.com/dockerhub ${image} |`);
+    }
+  });
+  it('without --mirror, or under another prefix, the image is another registry\'s and is left alone', async () => {
+    for (const args of [[], ['--mirror', 'harbor.example.com/other']]) {
+      const r = await cli([...args, '--output-format', 'json'], pod('harbor.example.com/dockerhub/postgres:16'));
+      expect(r.stdout).toBe(pod('harbor.example.com/dockerhub/postgres:16'));
+      expect(JSON.parse(r.stderr).diagnostics.map((d: { code: string }) => d.code)).toEqual(['DI3001']);
+    }
+  });
+  it('a value that is not a registry prefix is a usage error (exit 2)', async () => {
+    for (const bad of ['https://harbor.example.com', 'postgres', 'harbor.example.com/x:16']) {
+      const r = await cli(['--mirror', bad], pod('postgres:16'));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--mirror expects a registry host');
+    }
+  });
+  it('compose, image and explain take it too', async () => {
+    const compose = 'services:\n  db:\n    image: harbor.example.com/dockerhub/postgres:16\n';
+    const c = await cli(['compose', '-f', '-', '--mirror', 'harbor.example.com/dockerhub'], compose);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toContain('db-init:');
+    const i = await cli(['image', '--mirror', 'harbor.example.com/dockerhub', 'harbor.example.com/dockerhub/postgres:16']);
+    expect(i.code, i.stderr).toBe(0);
+    expect(i.stdout).toContain('distroless-init image --mirror harbor.example.com/dockerhub harbor.example.com/dockerhub/postgres:16 | docker build');
+    const e = await cli(['explain', '--mirror', 'harbor.example.com/dockerhub', 'harbor.example.com/dockerhub/postgres:16']);
+    expect(e.stdout).toContain('template "postgres"');
+  });
+});
+
 describe('nginx', () => {
   it('init renders templates into the shared /etc/nginx/generated; main runs nginx -g "daemon off;" as 101', async () => {
     const { pod, codes } = await split('nginx/deployment-alpine-templates');

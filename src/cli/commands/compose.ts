@@ -11,7 +11,7 @@ import { createTwoFilesPatch } from 'diff';
 import { transformCompose, validateCompose } from '../../adapters/compose.js';
 import { diag, hasErrors, type Diagnostic } from '../../core/diagnostics.js';
 import { readStdin, reportDiagnostics, UsageError, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
-import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, type CommonOptions } from '../options.js';
+import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, parseMirrors, type CommonOptions } from '../options.js';
 
 interface ComposeOptions extends CommonOptions {
   file: string[];
@@ -46,7 +46,7 @@ export async function runCompose(io: Io, opts: ComposeOptions): Promise<number> 
   const images = parseImages(opts.image);
   const hardening = parseHardening(opts.security);
   if (opts.file.length > 1) throw new UsageError('compose takes one -f FILE (merging several Compose files is not supported)');
-  const { catalogue, diagnostics } = await loadCatalogueFor(opts.templates);
+  const { catalogue, diagnostics } = await loadCatalogueFor(opts.templates, parseMirrors(opts.mirror));
 
   const input = readComposeInput(io, opts.file[0]);
   let text: string;

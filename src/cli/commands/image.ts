@@ -1,10 +1,10 @@
 /** `image IMAGE`: print the Dockerfile of the shell-free runtime image built from a full image. */
 import type { Command } from 'commander';
-import { loadCatalogue } from '../../catalogue/load.js';
+import { loadCatalogue, withMirrors } from '../../catalogue/load.js';
 import { formatDiagnostic, hasErrors } from '../../core/diagnostics.js';
 import { runtimeRecipe } from '../../recipe/dockerfile.js';
 import type { Io } from '../io.js';
-import { collect } from '../options.js';
+import { collect, MIRROR_HELP, parseMirrors } from '../options.js';
 
 export function imageCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   program
@@ -14,8 +14,11 @@ export function imageCommand(program: Command, io: Io, setExit: (code: number) =
         '(e.g. distroless-init image postgres:16 | docker build -t postgres:16-distroless -)',
     )
     .option('--templates <dir>', 'also load templates from DIR (repeatable; same name overrides a built-in)', collect, [])
-    .action((image: string, opts: { templates: string[] }) => {
-      const { catalogue, diagnostics } = loadCatalogue(opts.templates);
+    .option('--mirror <prefix>', MIRROR_HELP, collect, [])
+    .action((image: string, opts: { templates: string[]; mirror: string[] }) => {
+      const loaded = loadCatalogue(opts.templates);
+      const { diagnostics } = loaded;
+      const catalogue = withMirrors(loaded.catalogue, parseMirrors(opts.mirror));
       const r = hasErrors(diagnostics) ? { diagnostics: [] } : runtimeRecipe(image, catalogue);
       for (const d of [...diagnostics, ...r.diagnostics]) io.stderr.write(`${formatDiagnostic({ file: '<image>', ...d })}\n`);
       if (hasErrors(diagnostics) || hasErrors(r.diagnostics) || !('dockerfile' in r) || !r.dockerfile) return setExit(1);

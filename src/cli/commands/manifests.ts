@@ -13,7 +13,7 @@ import type { ManifestStream } from '../../core/pipeline.js';
 import { firstDocument, lastMarker } from '../../core/stream.js';
 import { InputError, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
 import { joinStreams, readInputs } from '../inputs.js';
-import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, type CommonOptions } from '../options.js';
+import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, parseMirrors, type CommonOptions } from '../options.js';
 
 interface ManifestOptions extends CommonOptions {
   filename: string[];
@@ -51,11 +51,12 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
   if (opts.config) opts = await withConfigFile(io, opts);
   const images = parseImages(opts.image);
   const hardening = parseHardening(opts.security);
+  const mirrors = parseMirrors(opts.mirror);
   // stdin is transformed as it arrives (one copy of a large stream in memory, not two),
   // unless the whole text is needed: --diff, a ResourceList or JSON (checked on its first document)
   const streamable = !opts.diff && io.env.DISTROLESS_INIT_NO_STREAM !== '1' && typeof io.stdin !== 'function' && names.every((n) => n === '-');
   const spill = streamable ? new Spill(opts.output ? resolve(io.cwd, opts.output) : undefined) : undefined;
-  const streamed = spill ? await streamStdin(io, opts.templates, images, hardening, spill) : undefined;
+  const streamed = spill ? await streamStdin(io, opts.templates, mirrors, images, hardening, spill) : undefined;
   if (streamed?.result) {
     const { result, diagnostics } = streamed.result;
     diagnostics.push(...result.diagnostics);
@@ -77,14 +78,14 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
   const [{ transformManifestPieces }, { isResourceList, transformResourceList }, loaded] = await Promise.all([
     import('../../core/pipeline.js'),
     import('../../adapters/krm.js'),
-    loadCatalogueFor(opts.templates),
+    loadCatalogueFor(opts.templates, mirrors),
   ]);
   const { catalogue, diagnostics } = loaded;
   diagnostics.push(...read.diagnostics);
   const only = read.inputs.length === 1 ? read.inputs[0]! : undefined;
   if (only && !hasErrors(diagnostics) && isResourceList(only.text)) {
     // KRM exec function (kpt, kustomize --enable-exec): ResourceList in, ResourceList out
-    const r = transformResourceList(only.text, { catalogue, templates: opts.templates, images, hardening, cwd: io.cwd });
+    const r = transformResourceList(only.text, { catalogue, templates: opts.templates, mirrors, images, hardening, cwd: io.cwd });
     reportDiagnostics(io, r.diagnostics, format, opts.verbose ?? false);
     io.stdout.write(r.output);
     return r.failed ? 1 : 0;
@@ -136,6 +137,7 @@ async function withConfigFile(io: Io, opts: ManifestOptions): Promise<ManifestOp
     image: [...Object.entries(config.images).map(([k, v]) => `${k}=${v}`), ...opts.image],
     templates: [...opts.templates, ...config.templates.map((d) => resolve(io.cwd, d))],
     security: [...Object.entries(config.hardening).map(([k, v]) => `${k}=${v}`), ...opts.security],
+    mirror: [...config.mirrors, ...opts.mirror],
   };
 }
 
@@ -147,6 +149,7 @@ async function withConfigFile(io: Io, opts: ManifestOptions): Promise<ManifestOp
 async function streamStdin(
   io: Io,
   templates: readonly string[],
+  mirrors: readonly string[],
   images: Record<string, string>,
   hardening: Partial<Hardening>,
   spill: Spill,
@@ -168,7 +171,7 @@ async function streamStdin(
     if (first === '{' || first === '[') continue; // JSON: read it whole
     if (/^kind:[ \t]*["']?ResourceList\b/m.test(firstDocument(head))) continue; // KRM: read it whole
     if (lastMarker(head.slice(head.search(/\S/))) < 0 && head.length < 1 << 20) continue; // the first document is not complete yet
-    const [{ ManifestStream: Stream }, catalogue] = await Promise.all([import('../../core/pipeline.js'), loadCatalogueFor(templates)]);
+    const [{ ManifestStream: Stream }, catalogue] = await Promise.all([import('../../core/pipeline.js'), loadCatalogueFor(templates, mirrors)]);
     loaded = catalogue;
     stream = new Stream({ catalogue: catalogue.catalogue, images, hardening, file: '<stdin>' });
     stream.push(head);
@@ -179,7 +182,7 @@ async function streamStdin(
     const text = head + rest;
     const first = /\S/.exec(text)?.[0];
     if (first === undefined || first === '{' || first === '[' || /^kind:[ \t]*["']?ResourceList\b/m.test(firstDocument(text))) return { text };
-    const [{ ManifestStream: Stream }, catalogue] = await Promise.all([import('../../core/pipeline.js'), loadCatalogueFor(templates)]);
+    const [{ ManifestStream: Stream }, catalogue] = await Promise.all([import('../../core/pipeline.js'), loadCatalogueFor(templates, mirrors)]);
     loaded = catalogue;
     stream = new Stream({ catalogue: catalogue.catalogue, images, hardening, file: '<stdin>' });
     stream.push(text);

@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { matchTemplate } from '../../catalogue/match.js';
-import { loadCatalogue, parseTemplate } from '../../catalogue/load.js';
+import { loadCatalogue, parseTemplate, withMirrors } from '../../catalogue/load.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../../core/diagnostics.js';
 import { parseImageRef } from '../../core/image-ref.js';
 import { planContainer } from '../../core/plan.js';
 import { UsageError, type Io } from '../io.js';
-import { collect } from '../options.js';
+import { collect, MIRROR_HELP, parseMirrors } from '../options.js';
 
 export function templatesCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   const templates = program.command('templates').description('list, show and validate image templates');
@@ -69,8 +69,11 @@ export function templatesCommands(program: Command, io: Io, setExit: (code: numb
     .command('explain <image>')
     .description('what would be done to a container running IMAGE, and why')
     .option('--templates <dir>', 'also load templates from DIR', collect, [])
-    .action((image: string, opts: { templates: string[] }) => {
-      const { catalogue, diagnostics } = loadCatalogue(opts.templates);
+    .option('--mirror <prefix>', MIRROR_HELP, collect, [])
+    .action((image: string, opts: { templates: string[]; mirror: string[] }) => {
+      const loaded = loadCatalogue(opts.templates);
+      const { diagnostics } = loaded;
+      const catalogue = withMirrors(loaded.catalogue, parseMirrors(opts.mirror));
       if (report(diagnostics)) return setExit(1);
       const ref = parseImageRef(image);
       if (!ref) throw new UsageError(`"${image}" is not an image reference`);
