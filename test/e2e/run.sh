@@ -22,7 +22,9 @@
 #
 # Environment: E2E_REBUILD=1 rebuilds every image; E2E_KEEP=1 keeps the work
 # directory; E2E_CLEAN_IMAGES=1 also removes the images at the end (they are
-# cached by a label of their inputs otherwise).
+# cached by a label of their inputs otherwise). E2E_PREFIX=die2e-nginx names
+# and cleans only resources under that prefix (two runs at once, each on
+# templates whose fixtures use it).
 # Everything the suite creates is named die2e-* (images: localhost/distroless-e2e/*
 # and the template's own names, labelled distroless-init.e2e=1); cleanup only
 # touches those. All test traffic stays on loopback (--network none, pod
@@ -34,7 +36,7 @@ export LC_ALL=C.UTF-8
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$E2E_DIR/../.." && pwd)
-PFX=die2e
+PFX=${E2E_PREFIX:-die2e}   # E2E_PREFIX: run two suites at once (each cleans only its own prefix)
 LABEL=distroless-init.e2e=1
 SOCK=/run/$PFX/podman.sock
 CLI=(node "$ROOT/bin/distroless-init.js")
