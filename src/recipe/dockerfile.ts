@@ -166,7 +166,7 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
     const files = (rt.files ?? []).map(globQuote).join(' ');
     if (files) s.push(`for f in ${files}; do [ -e "$f" ] || warn "file $f is not in the image; skipped"; done`);
   }
-  for (const d of [...owned.keys(), ...dataDirs, '/tmp']) s.push(`ancestors ${shQuote(d)}`);
+  for (const d of new Set([...owned.keys(), ...dataDirs, '/tmp'])) s.push(`ancestors ${shQuote(d)}`);
   s.push(
     // copy: directories by content (so that a file listed below one does not nest), the rest as is
     'sort -u "$list" | while read -r p; do if [ -d "$p" ] && [ ! -L "$p" ]; then mkdir -p "$out$p"; cp -a "$p/." "$out$p/"; elif [ -e "$p" ] || [ -L "$p" ]; then mkdir -p "$out$(dirname "$p")"; cp -a "$p" "$out$p"; fi; done',
@@ -184,9 +184,12 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
   for (const [path, mode] of owned) {
     s.push(`d=$(canon_any ${shQuote(path)}); mkdir -p "$out$d"; chown ${uid}:${gid} "$out$d"; chmod ${mode} "$out$d"`);
   }
-  for (const path of dataDirs) {
+  for (const path of dataDirs.filter((p) => !owned.has(p))) {
     // the data directory keeps the owner and mode the full image gives it (podman copies
-    // them onto a new volume mounted there); uid:gid 0700 when the full image has none
+    // them onto a new volume mounted there); uid:gid 0700 when the full image has none.
+    // A data directory the template lists under runtime.directories gets what it says
+    // there (httpd's logs/: root-owned in the full image, where the server cannot write
+    // its pid file as uid 33)
     s.push(
       `d=$(canon_any ${shQuote(path)}); mkdir -p "$out$d"; if [ -d "$d" ]; then chown "$(stat -c %u:%g "$d")" "$out$d"; chmod "$(stat -c %a "$d")" "$out$d"; else chown ${uid}:${gid} "$out$d"; chmod 0700 "$out$d"; fi`,
     );
