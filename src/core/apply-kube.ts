@@ -143,6 +143,7 @@ interface KubeContainer {
   readinessProbe?: { exec?: { command?: unknown } };
   startupProbe?: { exec?: { command?: unknown } };
   lifecycle?: Record<string, { exec?: { command?: unknown } } | undefined>;
+  ports?: { containerPort?: unknown }[];
   securityContext?: Record<string, unknown>;
   [k: string]: unknown;
 }
@@ -190,6 +191,8 @@ function containerInput(c: KubeContainer, podSec: Record<string, unknown>): Cont
       input.hooks.push(exec ? { phase, exec } : { phase });
     }
   }
+  const ports = (c.ports ?? []).map((p) => p?.containerPort).filter((n): n is number => typeof n === 'number');
+  if (ports.length) input.ports = [...new Set(ports)];
   const uid = sec.runAsUser ?? podSec.runAsUser;
   const gid = sec.runAsGroup ?? podSec.runAsGroup;
   if (typeof uid === 'number') input.runAsUser = uid;

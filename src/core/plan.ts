@@ -28,6 +28,8 @@ export interface ContainerInput {
   probes: ProbeInput[];
   /** Lifecycle hooks; `at` is the hook's position in its phase's list (Compose `post_start` / `pre_stop` are lists), `field` its name in messages. */
   hooks: { phase: 'postStart' | 'preStop'; exec?: string[]; at?: number; field?: string }[];
+  /** Ports the container declares (Kubernetes `ports[].containerPort`): a template's network probe must use one of them. */
+  ports?: number[];
   /** The container's own runAsUser/runAsGroup, if set. */
   runAsUser?: number;
   runAsGroup?: number;
@@ -214,19 +216,20 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   for (const p of c.probes) {
     if (p.exec === undefined && p.shellString === undefined) continue; // tcp/http/grpc need no shell
     if (p.exec && !isShellCommand(p.exec) && runtimeBins.has(basename(p.exec[0] ?? ''))) continue;
-    const replacement = (p.role === 'liveness' ? spec.probes?.liveness : undefined) ?? spec.probes?.readiness ?? spec.probes?.liveness;
+    const template = (p.role === 'liveness' ? spec.probes?.liveness : undefined) ?? spec.probes?.readiness ?? spec.probes?.liveness;
+    const replacement = template && atDeclaredPort(template, c.ports);
     const what = p.shellString !== undefined ? `"${p.shellString}"` : JSON.stringify(p.exec);
     if (replacement) {
       probes.push({ role: p.role, probe: replacement, replaces: true });
       diagnostics.push(d('DI4001', `${p.role} check ${what} of "${c.name}" needs a shell or a binary the distroless image lacks; replaced by ${describeProbe(replacement)}`));
     } else {
       removeProbes.push(p.role);
-      diagnostics.push(d('DI4002', `${p.role} check ${what} of "${c.name}" needs a shell or a binary the distroless image lacks and the template has no shell-free form; removed`));
+      const why = template ? `the template's ${describeProbe(template)} is not one of the ports the container declares (${c.ports?.join(', ')})` : 'the template has no shell-free form';
+      diagnostics.push(d('DI4002', `${p.role} check ${what} of "${c.name}" needs a shell or a binary the distroless image lacks and ${why}; removed`));
     }
   }
-  if (spec.probes?.readiness && !c.probes.some((p) => p.role === 'readiness')) {
-    probes.push({ role: 'readiness', probe: spec.probes.readiness, replaces: false });
-  }
+  const readiness = spec.probes?.readiness && atDeclaredPort(spec.probes.readiness, c.ports);
+  if (readiness && !c.probes.some((p) => p.role === 'readiness')) probes.push({ role: 'readiness', probe: readiness, replaces: false });
   const removeHooks: SplitPlan['removeHooks'] = [];
   for (const h of c.hooks) {
     if (!h.exec) continue;
@@ -370,6 +373,21 @@ export function basename(p: string): string {
 
 function slug(path: string): string {
   return path.replace(/^\/+/, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase().replace(/^-|-$/g, '') || 'root';
+}
+
+/**
+ * A template's network probe on the port the container declares: the template
+ * knows the image's default port (nginx 80), the workload may listen elsewhere
+ * (8080: a non-root nginx cannot bind 80). Unchanged when the container declares
+ * no port or declares the template's; moved to the one port it declares;
+ * undefined when it declares several others (which one serves is unknown).
+ */
+function atDeclaredPort(p: ProbeSpec, ports: readonly number[] | undefined): ProbeSpec | undefined {
+  if ('exec' in p || !ports?.length) return p;
+  const port = 'tcpSocket' in p ? p.tcpSocket.port : p.httpGet.port;
+  if (ports.includes(port)) return p;
+  if (ports.length > 1) return undefined;
+  return 'tcpSocket' in p ? { tcpSocket: { port: ports[0]! } } : { httpGet: { ...p.httpGet, port: ports[0]! } };
 }
 
 function describeProbe(p: ProbeSpec): string {

@@ -183,6 +183,32 @@ describe('redis', () => {
   });
 });
 
+describe('a template network probe follows the port the container declares', () => {
+  const pod = (ports: number[], probe = ''): string =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: w}\nspec:\n  containers:\n  - name: web\n    image: nginx:1.29\n` +
+    (ports.length ? `    ports:\n${ports.map((p) => `    - containerPort: ${p}\n`).join('')}` : '') +
+    probe;
+  const readiness = async (text: string): Promise<{ probe: unknown; messages: string[] }> => {
+    const r = await cli(['--output-format', 'json'], text);
+    const spec = (parseAllDocuments(r.stdout)[0]!.toJS() as { spec: PodSpec }).spec;
+    return { probe: (main(spec) as { readinessProbe?: unknown }).readinessProbe, messages: (JSON.parse(r.stderr) as { diagnostics: { message: string }[] }).diagnostics.map((d) => d.message) };
+  };
+  it('no port declared, or the template\'s: the template probe as it is; one other port: moved there', async () => {
+    expect((await readiness(pod([]))).probe).toMatchObject({ httpGet: { path: '/', port: 80 } });
+    expect((await readiness(pod([80, 8443]))).probe).toMatchObject({ httpGet: { path: '/', port: 80 } });
+    expect((await readiness(pod([8080]))).probe).toMatchObject({ httpGet: { path: '/', port: 8080 } });
+  });
+  it('several other ports: no probe is added, and a shell probe that must go is removed rather than aimed at port 80', async () => {
+    expect((await readiness(pod([8080, 8443]))).probe).toBeUndefined();
+    const shell = '    readinessProbe:\n      exec:\n        command: [sh, -c, "curl -f localhost:8080"]\n';
+    const r = await readiness(pod([8080, 8443], shell));
+    expect(r.probe).toBeUndefined();
+    expect(r.messages.find((m) => m.startsWith('readiness check'))).toMatch(/httpGet :80\/ is not one of the ports the container declares \(8080, 8443\); removed$/);
+    const one = await readiness(pod([8080], shell));
+    expect(one.probe).toMatchObject({ httpGet: { path: '/', port: 8080 } });
+  });
+});
+
 describe('--mirror: a registry prefix that serves Docker Hub images', () => {
   const pod = (image: string): string => `apiVersion: v1\nkind: Pod\nmetadata: {name: m}\nspec:\n  containers:\n  - name: db\n    image: ${image}\n`;
   it('PREFIX/postgres:16 and PREFIX/library/postgres:16 are split as postgres 16; the main image keeps the prefix; the DI3006 hint repeats --mirror', async () => {
