@@ -59,6 +59,18 @@ describe('distroless-init image', () => {
     expect(r.stdout).toContain('/usr/local/lib/postgresql/');
   });
 
+  it('a data directory the template also lists under runtime.directories gets the template\'s owner, not the full image\'s (httpd logs/)', async () => {
+    const r = await cli(['image', 'httpd:2.4']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`d=$(canon_any /usr/local/apache2/logs); mkdir -p "$out$d"; chown 33:33 "$out$d"; chmod 0755 "$out$d"`);
+    expect(r.stdout).not.toMatch(/canon_any \/usr\/local\/apache2\/logs\); mkdir -p "\$out\$d"; if \[ -d/);
+    expect(r.stdout.match(/ancestors \/usr\/local\/apache2\/logs;/g)).toHaveLength(1);
+    // apr-util's drivers are loaded with dlopen: copied with their closure
+    expect(r.stdout).toContain('/usr/lib/*/apr-util-1/*.so');
+    // postgres' data directory (not a runtime directory) keeps the full image's owner
+    expect((await cli(['image', 'postgres:16'])).stdout).toContain('chown "$(stat -c %u:%g "$d")"');
+  });
+
   it('fails with DI5001 for an image no template knows, and prints nothing', async () => {
     const r = await cli(['image', 'example.com/unknown/thing:1']);
     expect(r.code).toBe(1);
