@@ -257,6 +257,7 @@ function unknownImagesOnly(
 ): { images: { image: string; line: number; column: number; container?: string }[]; resource?: ResourceRef } | undefined {
   if (text.includes('distroless-init.io/')) return undefined;
   const images: { image: string; line: number; column: number; container?: string }[] = [];
+  let lines: string[] | undefined;
   for (const m of text.matchAll(IMAGE_LINE)) {
     const image = m[4] ?? '';
     const ref = parseImageRef(image);
@@ -265,7 +266,7 @@ function unknownImagesOnly(
     const before = text.slice(0, at);
     const line = before.split('\n').length - 1;
     const column = at - (before.lastIndexOf('\n') + 1);
-    const container = containerName(text, line, column);
+    const container = containerName((lines ??= text.split('\n')), line, column);
     images.push({ image, line, column, ...(container ? { container } : {}) });
   }
   if (images.length === 0) return undefined;
@@ -279,8 +280,7 @@ function unknownImagesOnly(
  * (line, column): on the item's `- ` line or a line indented like the image
  * key, before the item ends. Undefined when the layout is anything else.
  */
-function containerName(text: string, line: number, column: number): string | undefined {
-  const lines = text.split('\n');
+function containerName(lines: readonly string[], line: number, column: number): string | undefined {
   const NAME = /^name:[ \t]*(["']?)([^\s"'#]+)\1[ \t]*(?:#.*)?\r?$/;
   const nameIn = (s: string): string | undefined => NAME.exec(s)?.[2];
   const indent = ' '.repeat(column);

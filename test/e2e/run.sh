@@ -254,9 +254,19 @@ pod_state() { # POD : " [name=status ...]" of the pod's containers, for a failur
     printf ' [%s]' "$(podman ps -a --pod --filter "pod=$1" --format '{{.Names}}={{.Status}}' 2>/dev/null | tr '\n' ' ')"
 }
 
+# env_checks MAIN WHO : no init-only variable, nor the password's value, in main's environment
+env_checks() {
+    local main=$1 who=$2 env insp v leaked=()
+    env=$(ctr_environ "$main"); insp=$(podman inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$main")
+    for v in $T_INIT_ONLY; do grep -q "^$v=" <<<"$env$insp" && leaked+=("$v"); done
+    [ -n "$T_PASSWORD" ] && grep -qF "$T_PASSWORD" <<<"$env$insp" && leaked+=("the password's value")
+    if [ ${#leaked[@]} -eq 0 ]; then pass "$TAG: no init-only secret in $who's environment (podman inspect, /proc/<pid>/environ)"
+    else fail "$TAG: $who's environment has ${leaked[*]}"; fi
+}
+
 # kube_checks POD MAIN INIT : the checks on a running split pod
 kube_checks() {
-    local pod=$1 main=$2 init=$3 ids env insp
+    local pod=$1 main=$2 init=$3 ids
     if [ "$T_HAS_INIT" = 0 ]; then :
     elif [ "$(ctr_exit "$init")" = 0 ]; then pass "$TAG: init container exited 0"
     else fail "$TAG: init container exit code '$(ctr_exit "$init")'"; fi
@@ -267,14 +277,7 @@ kube_checks() {
     ids=$(ctr_ids "$main")
     if [ "$ids" = "$T_UIDGID" ]; then pass "$TAG: main runs as uid/gid $ids (/proc/<pid>/status)"
     else fail "$TAG: main runs as uid/gid '$ids', planned $T_UIDGID"; fi
-    if [ -n "$T_INIT_ONLY" ]; then
-        env=$(ctr_environ "$main"); insp=$(podman inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$main")
-        local leaked=() v
-        for v in $T_INIT_ONLY; do grep -q "^$v=" <<<"$env$insp" && leaked+=("$v"); done
-        [ -n "$T_PASSWORD" ] && grep -qF "$T_PASSWORD" <<<"$env$insp" && leaked+=("the password's value")
-        if [ ${#leaked[@]} -eq 0 ]; then pass "$TAG: no init-only secret in main's environment (podman inspect, /proc/<pid>/environ)"
-        else fail "$TAG: main's environment has ${leaked[*]}"; fi
-    fi
+    [ -z "$T_INIT_ONLY" ] || env_checks "$main" main
     if timeout 30 podman exec "$main" /bin/sh -c true >/dev/null 2>&1; then fail "$TAG: podman exec /bin/sh worked in main"
     else pass "$TAG: podman exec /bin/sh fails in main (no shell)"; fi
 }
@@ -371,7 +374,7 @@ compose_down() { # PROJECT FILE
 }
 
 compose_case() { # TEMPLATE
-    local tpl=$1 p=${PFX}${1} f=$WORK/$1.compose.yaml fixture=$E2E_DIR/fixtures/$1/compose.yaml svc main init t env insp
+    local tpl=$1 p=${PFX}${1} f=$WORK/$1.compose.yaml fixture=$E2E_DIR/fixtures/$1/compose.yaml svc main init t
     TAG="$tpl compose"
     [ -e "$fixture" ] || { skip "$TAG: no Compose fixture"; return; }
     if ! "${CLI[@]}" compose -f "$fixture" >"$f" 2>"$WORK/$tpl.compose.err"; then
@@ -405,14 +408,7 @@ compose_case() { # TEMPLATE
     [ -n "$T_PASSWORD" ] && check "$TAG: a wrong password is rejected" t_wrong_password_rejected "--network container:$main"
     if [ "$(ctr_ids "$main")" = "$T_UIDGID" ]; then pass "$TAG: $svc runs as uid/gid $T_UIDGID (/proc/<pid>/status)"
     else fail "$TAG: $svc runs as '$(ctr_ids "$main")'"; fi
-    if [ -n "$T_INIT_ONLY" ]; then
-        env=$(ctr_environ "$main"); insp=$(podman inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$main")
-        local leaked=() v
-        for v in $T_INIT_ONLY; do grep -q "^$v=" <<<"$env$insp" && leaked+=("$v"); done
-        [ -n "$T_PASSWORD" ] && grep -qF "$T_PASSWORD" <<<"$env$insp" && leaked+=("the password's value")
-        if [ ${#leaked[@]} -eq 0 ]; then pass "$TAG: no init-only secret in $svc's environment (podman inspect, /proc/<pid>/environ)"
-        else fail "$TAG: $svc's environment has ${leaked[*]}"; fi
-    fi
+    [ -z "$T_INIT_ONLY" ] || env_checks "$main" "$svc"
     if timeout 30 podman exec "$main" /bin/sh -c true >/dev/null 2>&1; then fail "$TAG: exec /bin/sh worked in $svc"
     else pass "$TAG: exec /bin/sh fails in $svc (no shell)"; fi
     # restart: down (keeping the volume) + up: the init runs again as a no-op, the data is there
