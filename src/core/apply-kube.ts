@@ -8,6 +8,7 @@ import type { ProbeSpec } from '../catalogue/template.js';
 import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
 import { planContainer, type ContainerInput, type PlanOptions, type SplitPlan } from './plan.js';
 import {
+  cloneNode,
   ensureMap,
   ensureSeq,
   getIn,
@@ -217,7 +218,7 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
   // 1. init container: a copy of the original container's node (scalars, quoting and
   //    comments as written), keeping only what an init container may have and needs
   if (plan.init) {
-    const init = main.clone() as YAMLMap;
+    const init = cloneNode(main);
     for (const pair of [...init.items]) {
       const key = String(keyOf(pair.key));
       if (!INIT_KEYS.has(key)) init.delete(key);

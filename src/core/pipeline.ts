@@ -3,12 +3,13 @@
  * split workloads → render changed documents → bytes. Untouched documents are
  * copied as their exact original text.
  */
-import { isMap, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Catalogue } from '../catalogue/load.js';
 import { splitWorkload } from './apply-kube.js';
 import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
 import type { Hardening } from './plan.js';
 import { isJson, lastMarker, needsParsing, splitDocuments } from './stream.js';
+import { fastParseDocument, sameTree } from './fast-yaml.js';
 import { findTemplate } from '../catalogue/match.js';
 import { parseImageRef } from './image-ref.js';
 import { workloadKind } from './workloads.js';
@@ -183,10 +184,26 @@ interface DocumentResult {
   diagnostics: Diagnostic[];
 }
 
+const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false } as const;
+
+/**
+ * DISTROLESS_INIT_SELF_CHECK=1 (the test suite sets it) checks every fast path
+ * against `yaml`: each document the fast reader parsed is parsed by yaml too
+ * and the trees compared; each document rendered fast is rendered by yaml too.
+ * A difference throws.
+ */
+const SELF_CHECK = process.env.DISTROLESS_INIT_SELF_CHECK === '1';
+
 function transformDocument(text: string, index: number, lineOffset: number, options: TransformOptions): DocumentResult {
   const diagnostics: Diagnostic[] = [];
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  const fast = fastParseDocument(text, PARSE_OPTIONS, lineCounter);
+  if (fast && SELF_CHECK) {
+    const reference = parseDocument(text, PARSE_OPTIONS);
+    const difference = reference.errors.length || reference.warnings.length ? 'yaml reports an error' : sameTree(fast, reference);
+    if (difference) throw new Error(`self-check: the fast reader and yaml disagree at ${difference}`);
+  }
+  const doc = fast ?? parseDocument(text, { lineCounter, ...PARSE_OPTIONS });
   const at = (pos: number): { line: number; column: number } => {
     const p = lineCounter.linePos(pos);
     return { line: p.line + lineOffset, column: p.col };
@@ -367,14 +384,21 @@ export function render(doc: Document, source: string): string {
  * quotes were quoted when they were made (newNode). The document is then
  * printed with the failsafe schema, which never re-quotes a plain string.
  */
-function preserveScalars(doc: Document, source: string): void {
-  visit(doc, {
-    Scalar(_, s) {
-      if (typeof s.value === 'string' || s.type === 'QUOTE_DOUBLE' || s.type === 'QUOTE_SINGLE') return;
-      s.value = s.range ? source.slice(s.range[0], s.range[1]) : s.value === null ? '' : String(s.value);
-      s.type = 'PLAIN';
-    },
-  });
+export function preserveScalars(doc: Document, source: string): void {
+  // a direct walk (yaml's visit is slow in a cold process); aliases keep their target's text
+  const walk = (node: unknown): void => {
+    if (isScalar(node)) {
+      if (typeof node.value === 'string' || node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') return;
+      node.value = node.range ? source.slice(node.range[0], node.range[1]) : node.value === null ? '' : String(node.value);
+      node.type = 'PLAIN';
+    } else if (isMap(node)) {
+      for (const p of node.items) {
+        walk(p.key);
+        walk(p.value);
+      }
+    } else if (isSeq(node)) for (const it of node.items) walk(it);
+  };
+  walk(doc.contents);
   doc.setSchema('1.2', { schema: 'failsafe' });
 }
 

@@ -4,7 +4,7 @@
  * written so that YAML 1.1 readers (kubectl, Go, PyYAML) read them as we mean:
  * strings that 1.1 would take for a boolean, number or null are quoted.
  */
-import { isMap, isScalar, isSeq, parse, Scalar, visit, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, Pair, parse, Scalar, visit, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
 
 /** Creates a node for a plain value, YAML 1.1-safe, flow if `flow`. */
 export function newNode(doc: Document, value: unknown, flow = false): Node {
@@ -37,11 +37,35 @@ export function needsQuotes(s: string): boolean {
   if (/^[-+]?0[xob][0-9a-fA-F_]+$/.test(s) || /^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$/.test(s)) return true;
   if (/^[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/.test(s)) return true; // sexagesimal (1.1)
   if (/^\d{4}-\d\d?-\d\d?/.test(s)) return true; // timestamps
+  // printable ASCII: a plain scalar reads back as itself unless it starts with an indicator,
+  // holds `: ` or ` #`, ends with `:`, or has edge spaces (values were ruled out above)
+  if (/^[\x20-\x7e]*$/.test(s)) return !PLAIN_SAFE.test(s) || /: | #|:$|\s$/.test(s);
   try {
     return parse(s) !== s;
   } catch {
     return true;
   }
+}
+
+const PLAIN_SAFE = /^(?:[^\s\-?:,[\]{}#&*!|>'"%@`]|[-?:][^\s,[\]{}])/;
+
+/**
+ * A deep copy of a node, like `node.clone()` (aliases are copied by it), but
+ * built with plain constructors: yaml's generic clone is slow in a cold process.
+ */
+export function cloneNode<T>(node: T): T {
+  if (isScalar(node)) {
+    const copy = Object.assign(new Scalar(node.value), node);
+    if (node.range) copy.range = [...node.range];
+    return copy as T;
+  }
+  if (isMap(node) || isSeq(node)) {
+    const copy = Object.assign(isMap(node) ? new YAMLMap(node.schema) : new YAMLSeq(node.schema), node);
+    copy.items = node.items.map((it) => (isPair(it) ? Object.assign(new Pair(null), it, { key: cloneNode(it.key), value: cloneNode(it.value) }) : cloneNode(it))) as never;
+    if (node.range) copy.range = [...node.range];
+    return copy as T;
+  }
+  return node && typeof node === 'object' && 'clone' in node && typeof node.clone === 'function' ? (node.clone() as T) : node;
 }
 
 export function getMap(parent: unknown, key: string): YAMLMap | undefined {
