@@ -1,6 +1,6 @@
 /**
- * The streaming path (stdin transformed as it arrives, output spilled to a
- * temporary file) gives exactly what the whole-text path gives, and stays all
+ * The streaming path (stdin transformed as it arrives, output held in memory
+ * up to 4 MiB, then spilled to a temporary file) gives exactly what the whole-text path gives, and stays all
  * or nothing.
  */
 import { spawnSync } from 'node:child_process';
@@ -63,6 +63,24 @@ describe('streaming', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(runBin(STREAM).stdout);
     expect(readdirSync(dir)).toEqual(['out.yaml']);
+  });
+
+  it('spills past 4 MiB of output to a temporary file: the same bytes, -o renamed, nothing left behind', () => {
+    const big = (generate as (n: number, o: { seed: string }) => string)(2600, { seed: 'spill' });
+    expect(big.length).toBeGreaterThan(4 << 20);
+    const before = readdirSync(tmpdir()).filter((f) => f.startsWith('.distroless-init.'));
+    const streamed = runBin(big);
+    expect(streamed.code).toBe(0);
+    expect(streamed.stdout).toBe(runBin(big, { DISTROLESS_INIT_NO_STREAM: '1' }).stdout);
+    const dir = tmp();
+    const out = join(dir, 'out.yaml');
+    expect(runBin(big, {}, ['-o', out]).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(streamed.stdout);
+    expect(readdirSync(dir)).toEqual(['out.yaml']);
+    const broken = runBin(`${big}---\napiVersion: v1\nkind: Pod\nmetadata: {name: [\n`);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe('');
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('.distroless-init.'))).toEqual(before);
   });
 
   it('still answers a ResourceList and JSON on stdin with their own formats', () => {

@@ -191,13 +191,17 @@ async function streamStdin(
 }
 
 /**
- * The output of a streamed run, held in a temporary file until the run is
- * known to have no error (all or nothing), then renamed to the -o file or
- * copied to stdout. Memory stays flat whatever the size of the stream.
+ * The output of a streamed run, held until the run is known to have no error
+ * (all or nothing), then written to the -o file (through a temporary file and
+ * a rename) or to stdout. Up to HOLD characters stay in memory (a Helm chart's
+ * output never touches the disk); beyond that they go to a temporary file, so
+ * that memory stays flat whatever the size of the stream.
  */
 class Spill {
   private readonly path: string;
   private fd: number | undefined;
+  private held: string[] = [];
+  private heldChars = 0;
 
   constructor(private readonly target: string | undefined) {
     const dir = target ? dirname(target) : tmpdir();
@@ -206,6 +210,13 @@ class Spill {
 
   write(pieces: readonly string[]): void {
     if (pieces.length === 0) return;
+    if (this.fd === undefined) {
+      for (const p of pieces) this.heldChars += p.length;
+      this.held.push(...pieces);
+      if (this.heldChars <= HOLD) return;
+      pieces = this.held;
+      this.held = [];
+    }
     try {
       this.fd ??= openSync(this.path, 'w', 0o600);
       for (const p of pieces) writeSync(this.fd, p);
@@ -216,7 +227,14 @@ class Spill {
   }
 
   commit(io: Io): void {
+    if (this.fd === undefined && !this.target) {
+      io.stdout.write(this.held.join(''));
+      this.held = [];
+      return;
+    }
     this.fd ??= openSync(this.path, 'w', 0o600);
+    for (const p of this.held) writeSync(this.fd, p);
+    this.held = [];
     closeSync(this.fd);
     this.fd = undefined;
     if (this.target) {
@@ -236,8 +254,13 @@ class Spill {
   }
 
   discard(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    this.held = [];
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
     this.fd = undefined;
     rmSync(this.path, { force: true });
   }
 }
+
+/** Characters of output a streamed run keeps in memory before it spills to a temporary file. */
+const HOLD = 4 << 20;
