@@ -10,6 +10,7 @@ import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
 import type { Hardening } from './plan.js';
 import { isJson, lastMarker, needsParsing, splitDocuments } from './stream.js';
 import { fastParseDocument, sameTree } from './fast-yaml.js';
+import { renderFast } from './fast-render.js';
 import { findTemplate } from '../catalogue/match.js';
 import { parseImageRef } from './image-ref.js';
 import { workloadKind } from './workloads.js';
@@ -368,7 +369,12 @@ function resourceRef(node: { get(k: string): unknown }): ResourceRef {
 /** Renders a changed document like its source: no line folding, the input's sequence indentation and trailing blank lines. */
 export function render(doc: Document, source: string): string {
   preserveScalars(doc, source);
-  let s = doc.toString({ lineWidth: 0, flowCollectionPadding: false, indentSeq: indentsSequences(source) });
+  const indentSeq = indentsSequences(source);
+  const fast = renderFast(doc, indentSeq);
+  let s = fast ?? doc.toString({ lineWidth: 0, flowCollectionPadding: false, indentSeq });
+  if (fast !== undefined && SELF_CHECK && fast !== doc.toString({ lineWidth: 0, flowCollectionPadding: false, indentSeq })) {
+    throw new Error(`self-check: the fast renderer and yaml disagree on:\n${fast}`);
+  }
   const trailing = /\n*$/.exec(source)?.[0].length ?? 0;
   if (trailing === 0) s = s.replace(/\n$/, '');
   else if (trailing > 1) s += '\n'.repeat(trailing - 1);
