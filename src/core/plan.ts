@@ -356,8 +356,12 @@ export function isInitOnly(name: string, patterns: readonly string[]): boolean {
   return patterns.some((p) => globToRegExp(p).test(name) || globToRegExp(p).test(base));
 }
 
+const globs = new Map<string, RegExp>();
+
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+  let re = globs.get(glob);
+  if (!re) globs.set(glob, (re = new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)));
+  return re;
 }
 
 function runtimeBinaries(spec: TemplateSpec): Set<string> {
