@@ -21,19 +21,24 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   const { VERSION } = await import('../dist/version.js');
   process.stdout.write(`${VERSION}\n`);
 } else {
-  let stdin;
+  const { readFileSync, readSync, writeFileSync } = await import('node:fs');
+  let first;
   let empty = false;
   if (argv.length === 0) {
-    const it = process.stdin[Symbol.asyncIterator]();
-    const first = await it.next();
-    empty = first.done === true;
-    stdin = (async function* rest() {
-      if (!first.done) yield first.value;
-      for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
-    })();
+    // the first chunk, by a blocking read (the bundle reads the rest the same way); a
+    // non-blocking descriptor (EAGAIN) is left to the bundle, which then uses process.stdin
+    const buf = Buffer.allocUnsafe(1 << 16);
+    let n = -1;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      if (e.code === 'EOF') n = 0;
+      else if (e.code !== 'EAGAIN') throw e;
+    }
+    empty = n === 0;
+    if (n > 0) first = buf.subarray(0, n);
   }
   if (!empty) {
-    const { readFileSync, writeFileSync } = await import('node:fs');
     const { Script } = await import('node:vm');
     const { createRequire } = await import('node:module');
     const { fileURLToPath } = await import('node:url');
@@ -53,7 +58,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     if (cacheMode === 'report') process.stderr.write(`code cache: ${cachedData ? (script.cachedDataRejected ? 'rejected' : 'used') : 'none'}\n`);
     const module = { exports: {} };
     script.runInThisContext()(module.exports, createRequire(file), module, file, fileURLToPath(new URL('../dist/', import.meta.url)));
-    process.exitCode = await module.exports.main(argv, stdin);
+    process.exitCode = await module.exports.main(argv, first);
     // scripts/build.mjs: the cache holds every function this run compiled
     if (cacheMode === 'write') writeFileSync(cacheFile, script.createCachedData());
   }

@@ -2,7 +2,7 @@
  * The CLI's streams and errors. Commands receive an `Io` instead of touching
  * `process`, so tests run the real CLI in-process.
  */
-import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -22,6 +22,35 @@ export class UsageError extends Error {}
 
 /** Bad input that stops the run: exit 1, message on stderr. */
 export class InputError extends Error {}
+
+/**
+ * Standard input as chunks, read with blocking reads: no stream machinery, ~10
+ * ms less per run than iterating process.stdin (a Helm post-renderer starts on
+ * every install). A descriptor in non-blocking mode (EAGAIN) is read through
+ * process.stdin from there on. `first` is a chunk the bin already read.
+ */
+export async function* stdinChunks(first?: Buffer): AsyncGenerator<Buffer> {
+  if (first) yield first;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(STDIN_CHUNK);
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, STDIN_CHUNK, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        for await (const chunk of process.stdin) yield chunk as Buffer;
+        return;
+      }
+      if (code === 'EOF') return; // a closed pipe, on Windows
+      throw e;
+    }
+    if (n === 0) return;
+    yield buf.subarray(0, n);
+  }
+}
+
+const STDIN_CHUNK = 1 << 16;
 
 export async function readStdin(io: Io): Promise<string> {
   if (typeof io.stdin === 'function') return io.stdin();

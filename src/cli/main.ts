@@ -4,7 +4,7 @@
  * bug report. Nothing here calls process.exit: `run` returns the exit code.
  */
 import { Command, CommanderError } from 'commander';
-import { InputError, UsageError, type Io } from './io.js';
+import { InputError, stdinChunks, UsageError, type Io } from './io.js';
 import { manifestsCommand } from './commands/manifests.js';
 import { VERSION } from '../version.js';
 
@@ -35,15 +35,13 @@ async function subcommandsFor(argv: readonly string[]): Promise<Register[]> {
   return [...new Set(await Promise.all(loaders.map((l) => l())))];
 }
 
-export function defaultIo(): Io {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+export function defaultIo(firstChunk?: Buffer): Io {
+  return { stdin: stdinChunks(firstChunk), stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
 }
 
-/** The bin's entry: `run` with the process's streams; `stdin` replaces process.stdin when the bin has begun reading it. */
-export async function main(argv: readonly string[], stdin?: AsyncIterable<Buffer | string>): Promise<number> {
-  const io = defaultIo();
-  if (stdin) io.stdin = stdin;
-  return run(argv, io);
+/** The bin's entry: `run` with the process's streams; `firstChunk` is what the bin has already read from stdin. */
+export async function main(argv: readonly string[], firstChunk?: Buffer): Promise<number> {
+  return run(argv, defaultIo(firstChunk));
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

@@ -4,7 +4,7 @@
  * or nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +82,26 @@ describe('streaming', () => {
     expect(broken.stdout).toBe('');
     expect(readdirSync(tmpdir()).filter((f) => f.startsWith('.distroless-init.'))).toEqual(before);
   });
+
+  // stdin is read with blocking reads; a descriptor left non-blocking by the caller (EAGAIN while
+  // the writer is slow) continues through process.stdin. python3 sets O_NONBLOCK and execs the bin.
+  it.skipIf(spawnSync('sh', ['-c', 'command -v python3'], { stdio: 'ignore' }).status !== 0)(
+    'reads a non-blocking stdin whose writer is slow to the same output',
+    () => {
+      const dir = tmp();
+      const input = join(dir, 'in.yaml');
+      writeFileSync(input, STREAM);
+      const nonblocking =
+        'import os, fcntl, sys; fcntl.fcntl(0, fcntl.F_SETFL, fcntl.fcntl(0, fcntl.F_GETFL) | os.O_NONBLOCK); os.execv(sys.argv[1], sys.argv[1:])';
+      const r = spawnSync('sh', ['-c', `(sleep 0.3; head -c 100000 "$1"; sleep 0.2; tail -c +100001 "$1") | python3 -c "$2" "$3"`, 'sh', input, nonblocking, BIN], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(runBin(STREAM).stdout);
+    },
+  );
 
   it('still answers a ResourceList and JSON on stdin with their own formats', () => {
     const rl = runBin('apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: db}\n  spec:\n    containers:\n    - {name: db, image: "postgres:16"}\n');
