@@ -209,6 +209,7 @@ class Reader {
       const m = KEY.exec(line.slice(col));
       if (!m) unsupported();
       const keyText = m![1]!;
+      if (keyText.length > 1024) unsupported(); // yaml rejects longer implicit keys
       const keyStart = this.starts[i]! + col;
       const key = this.plain(keyText, keyStart, keyStart + keyText.length, true);
       if (keys.has(key.value)) unsupported();

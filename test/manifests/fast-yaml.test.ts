@@ -138,6 +138,9 @@ describe('the fast reader', () => {
       '[a, b]\n', // not a mapping
       'a: 1\na: 2\n', // a duplicate key (yaml reports it)
       'a:\n  b: 1\n    # deeper than the key it follows\n  c: 2\n',
+      `${'k'.repeat(1025)}: 1\n`, // a key over 1024 characters (yaml reports it)
+      '\uFEFFa: 1\n', // a byte-order mark
+      'a: 1\n...\n', // a document end marker
     ];
     for (const text of outside) expect(fastParseDocument(text, OPTIONS), text).toBeUndefined();
   });
