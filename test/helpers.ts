@@ -1,6 +1,6 @@
 /** Shared test helpers: run the real CLI in-process or as a spawned process. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,4 +47,15 @@ export function tmp(prefix = 'di-test-'): string {
 /** The codes of the diagnostics in JSON stderr output. */
 export function codes(stderrJson: string): string[] {
   return (JSON.parse(stderrJson) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code);
+}
+
+/** Every .yaml / .yml file under `dir`, sorted. */
+export function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...yamlFiles(p));
+    else if (/\.ya?ml$/.test(e.name)) out.push(p);
+  }
+  return out.sort();
 }

@@ -4,7 +4,7 @@
  * `doc.toString({ lineWidth: 0, flowCollectionPadding: false, indentSeq })`,
  * and it must not give up on the documents the tool usually prints.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Document as YamlDocument, isMap, isSeq, Pair, parseDocument, Scalar, YAMLMap, YAMLSeq, type Document } from 'yaml';
@@ -16,7 +16,7 @@ import { preserveScalars } from '../../src/core/pipeline.js';
 import { splitDocuments } from '../../src/core/stream.js';
 import { workloadKind } from '../../src/core/workloads.js';
 import { deleteKey, ensureMap, ensureSeq, getIn, newNode, setAfter, setScalar } from '../../src/core/yaml-nodes.js';
-import { CORPUS, ROOT } from '../helpers.js';
+import { CORPUS, ROOT, yamlFiles } from '../helpers.js';
 
 interface Tally {
   total: number;
@@ -57,17 +57,9 @@ function documents(text: string): (Document | undefined)[] {
   });
 }
 
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...yamlFiles(p));
-    else if (/\.ya?ml$/.test(e.name)) out.push(p);
-  }
-  return out.sort();
-}
-
+/** What took the fallback, printed with FAST_RENDER_REPORT=1 (and always when something differs). */
 function report(t: Tally, what: string): void {
+  if (process.env.FAST_RENDER_REPORT !== '1' && t.mismatches.length === 0) return;
   const pct = t.total ? ((100 * t.fast) / t.total).toFixed(1) : '-';
   console.log(`fast-render ${what}: ${t.fast}/${t.total} rendered fast (${pct}%), ${t.mismatches.length} mismatches`);
   for (const b of t.bailed.slice(0, 20)) console.log(`  bailed: ${b}`);

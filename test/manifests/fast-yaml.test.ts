@@ -2,7 +2,7 @@
 // accepts, the same tree (classes, values, styles, comments, blank lines, offsets) and the same
 // printed text; nothing yaml rejects is accepted. Also the two cold-path helpers that replaced
 // yaml calls: needsQuotes (was yaml's parse) and cloneNode (was node.clone()).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isMap, LineCounter, parse, parseDocument, type Document, type YAMLMap } from 'yaml';
@@ -10,20 +10,10 @@ import { generate } from '../../bench/gen-manifests.mjs';
 import { fastParseDocument, sameTree } from '../../src/core/fast-yaml.js';
 import { splitDocuments } from '../../src/core/stream.js';
 import { cloneNode, needsQuotes } from '../../src/core/yaml-nodes.js';
-import { CORPUS, ROOT } from '../helpers.js';
+import { CORPUS, ROOT, yamlFiles } from '../helpers.js';
 
 const OPTIONS = { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false } as const;
 const WORKLOAD = /^kind:[ \t]*["']?(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job|CronJob|ReplicationController)\b/m;
-
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) out.push(...yamlFiles(p));
-    else if (/\.ya?ml$/.test(f)) out.push(p);
-  }
-  return out;
-}
 
 /** Compares the fast reader with yaml on one document; returns what happened. */
 function check(text: string): 'fast' | 'fallback' | 'invalid' {
