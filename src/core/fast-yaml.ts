@@ -63,6 +63,7 @@ const KEY = /^([\w./$][\w./$+=@~-]*):(?: +|$)/;
 const PLAIN_START = /^(?:[^\s\-?:,[\]{}#&*!|>'"%@`]|[-?:][^\s,[\]{}])/;
 // a plain scalar in a flow collection: no flow indicators, `#` or `:`, up to the next `,` `]` `}` (trailing spaces excluded)
 const FLOW_PLAIN = /^(?:[^\s\-?:,[\]{}#&*!|>'"%@`]|[-?][^\s,[\]{}#:])[^,[\]{}#:]*?(?= *[,\]}])/;
+const OTHER_SPACE = /[\t\r\v\f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 const FLOW_KEY = /^[\w./$][\w./$+=@~-]*(?=:)/;
 
 /**
@@ -71,7 +72,8 @@ const FLOW_KEY = /^[\w./$][\w./$+=@~-]*(?=:)/;
  * the subset this reader handles. Records line starts in `lineCounter`.
  */
 export function fastParseDocument(text: string, options: Options, lineCounter?: LineCounter): Document | undefined {
-  if (text.includes('\t') || text.includes('\r')) return undefined;
+  // tabs, CR and the characters JavaScript counts as white space but YAML does not
+  if (OTHER_SPACE.test(text)) return undefined;
   try {
     const doc = new Reader(text, options).read();
     if (lineCounter) {
@@ -104,7 +106,7 @@ class Reader {
     for (const line of this.lines) {
       this.starts.push(start);
       start += line.length + 1;
-      const indent = line.search(/\S/);
+      const indent = line.search(/[^ ]/);
       this.indents.push(indent < 0 ? line.length : indent);
       this.kinds.push(indent < 0 ? BLANK : line[indent] === '#' ? COMMENT : CONTENT);
     }
@@ -413,6 +415,7 @@ class Reader {
         if (isMap) {
           const key = scalar(true);
           if (line[p] !== ':' || line[p + 1] !== ' ') unsupported();
+          if ((node as YAMLMap).items.some((pair) => (pair.key as Scalar).value === key.value)) unsupported(); // yaml reports it
           p++;
           (node as YAMLMap).items.push(new Pair(key, scalar(false)));
         } else (node as YAMLSeq).items.push(scalar(false));

@@ -131,6 +131,13 @@ describe('the fast reader', () => {
       `${'k'.repeat(1025)}: 1\n`, // a key over 1024 characters (yaml reports it)
       '\uFEFFa: 1\n', // a byte-order mark
       'a: 1\n...\n', // a document end marker
+      'a: {b: 1, b: 2}\n', // duplicate keys in a flow map (yaml reports them)
+      'a: {1: x, 01: y}\n',
+      "a: {x: 1, 'x': 2}\n",
+      'a: 1\n\u00a0\n', // white space to JavaScript, content to YAML
+      'a:\n  \u00a0b: 1\n',
+      'a: |\n \u00a0x\nb: 1\n',
+      'a: 1\n\f\n',
     ];
     for (const text of outside) expect(fastParseDocument(text, OPTIONS), text).toBeUndefined();
   });
