@@ -60,7 +60,7 @@ const CONTENT = 2;
 // a plain key: letters, digits and the punctuation label and annotation keys use, then `:` and a space or the end
 const KEY = /^([\w./$][\w./$+=@~-]*):(?: +|$)/;
 // a plain scalar's first character may not be an indicator; `-`, `?`, `:` only when a non-space follows
-const PLAIN_START = /^(?:[^\s\-?:,[\]{}#&*!|>'"%@`]|[-?:][^\s,[\]{}])/;
+export const PLAIN_START = /^(?:[^\s\-?:,[\]{}#&*!|>'"%@`]|[-?:][^\s,[\]{}])/;
 // a plain scalar in a flow collection: no flow indicators, `#` or `:`, up to the next `,` `]` `}` (trailing spaces excluded)
 const FLOW_PLAIN = /^(?:[^\s\-?:,[\]{}#&*!|>'"%@`]|[-?][^\s,[\]{}#:])[^,[\]{}#:]*?(?= *[,\]}])/;
 const OTHER_SPACE = /[\t\r\v\f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;

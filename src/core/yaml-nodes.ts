@@ -5,6 +5,7 @@
  * strings that 1.1 would take for a boolean, number or null are quoted.
  */
 import { isMap, isPair, isScalar, isSeq, Pair, parse, Scalar, visit, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
+import { PLAIN_START } from './fast-yaml.js';
 
 /** Creates a node for a plain value, YAML 1.1-safe, flow if `flow`. */
 export function newNode(doc: Document, value: unknown, flow = false): Node {
@@ -39,15 +40,13 @@ export function needsQuotes(s: string): boolean {
   if (/^\d{4}-\d\d?-\d\d?/.test(s)) return true; // timestamps
   // printable ASCII: a plain scalar reads back as itself unless it starts with an indicator,
   // holds `: ` or ` #`, ends with `:`, or has edge spaces (values were ruled out above)
-  if (/^[\x20-\x7e]*$/.test(s)) return !PLAIN_SAFE.test(s) || /: | #|:$|\s$/.test(s);
+  if (/^[\x20-\x7e]*$/.test(s)) return !PLAIN_START.test(s) || /: | #|:$|\s$/.test(s);
   try {
     return parse(s) !== s;
   } catch {
     return true;
   }
 }
-
-const PLAIN_SAFE = /^(?:[^\s\-?:,[\]{}#&*!|>'"%@`]|[-?:][^\s,[\]{}])/;
 
 /**
  * A deep copy of a node, like `node.clone()` (aliases are copied by it), but
