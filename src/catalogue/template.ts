@@ -61,8 +61,12 @@ export interface TemplateSpec {
   main: TemplateMain;
   /** Env only the initialisation reads (names, `*` globs); removed from main. `_FILE` forms are included automatically. */
   initOnlyEnv?: string[];
-  /** Shell-free probes for main; `readiness` is added when main has none. */
-  probes?: { readiness?: ProbeSpec; liveness?: ProbeSpec };
+  /**
+   * Shell-free probes for main; `readiness` is added when main has none.
+   * `healthcheck`: an exec-form check (a client the runtime image has) used
+   * where a network probe has no form: Compose healthchecks.
+   */
+  probes?: { readiness?: ProbeSpec; liveness?: ProbeSpec; healthcheck?: { exec: string[] } };
   /** What a shell-free runtime image must contain (read by `distroless-init image`). */
   runtime?: RuntimeSpec;
   /** How the main image is named; `{path}`, `{tag}` and variables expand. */

@@ -169,13 +169,30 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
       const dep = (deps as Record<string, { condition?: unknown } | null>)[service];
       if (dep?.condition !== 'service_healthy') continue;
       const otherNode = services.get(other, true);
-      diagnostics.push(
-        diag(
-          'DI4007',
-          `service "${other}" waits for "${service}" with condition: service_healthy, but the healthcheck of "${service}" needed a shell and was removed: "${other}" would never start. Change its condition to service_started, or give "${service}" a shell-free check (a template probe, or a healthcheck binary in the main image)`,
-          at(ctx, getMap(getMap(otherNode, 'depends_on'), service) ?? otherNode, `services.${other}.depends_on.${service}.condition`, other),
-        ),
-      );
+      const where = at(ctx, getMap(getMap(otherNode, 'depends_on'), service) ?? otherNode, `services.${other}.depends_on.${service}.condition`, other);
+      // Compose would wait forever: the dependent waits for the service to start instead, and says so
+      const depsNode = isMap(otherNode) ? own(doc, otherNode, 'depends_on') : undefined;
+      const entry = isMap(depsNode) ? depsNode.get(service, true) : undefined;
+      if (isMap(entry) && !sharedAnchor(otherNode, referenced, ['depends_on'])) {
+        setScalar(doc, entry, 'condition', 'service_started');
+        changed = true;
+        diagnostics.push(
+          diag(
+            'DI4007',
+            `service "${other}" waited for "${service}" with condition: service_healthy, but "${service}" has no shell-free healthcheck (its check needed a shell): changed to service_started, so "${other}" starts once "${service}" has started, not once it is ready. Give "${service}" an exec-form healthcheck with a binary its main image has to wait for readiness`,
+            where,
+          ),
+        );
+      } else {
+        diagnostics.push({
+          ...diag(
+            'DI4007',
+            `service "${other}" waits for "${service}" with condition: service_healthy, but the healthcheck of "${service}" needed a shell and was removed, and the condition cannot be edited here (an anchor or alias): "${other}" would never start. Change its condition to service_started, or give "${service}" a shell-free check`,
+            where,
+          ),
+          severity: 'error',
+        });
+      }
     }
   }
   return { changed, diagnostics };
@@ -574,23 +591,24 @@ function applyPlan(
     for (const m of addedMounts) seq.items.push(newNode(doc, `${m.volume}:${m.path}`));
   }
 
-  // healthcheck
+  // healthcheck: an exec check (the template's exec probe, or its exec form of a network probe)
   let healthRemoved = false;
   const replacement = plan.probes.find((p) => p.role === 'readiness');
-  if (plan.removeProbes.includes('readiness') || (replacement?.replaces && !('exec' in replacement.probe))) {
+  const exec = replacement ? ('exec' in replacement.probe ? replacement.probe.exec : replacement.execForm) : undefined;
+  if (plan.removeProbes.includes('readiness') || (replacement?.replaces && !exec)) {
     healthRemoved = true;
     main.delete('healthcheck');
     if (effective(doc, main, 'healthcheck')) setAfter(doc, main, 'healthcheck', newNode(doc, { disable: true }, flow));
     if (replacement) {
       notes.push(['DI4006', `healthcheck of "${name}" needs a shell and the template's check (${describe(replacement.probe)}) has no Compose form; removed`, 'healthcheck']);
     }
-  } else if (replacement && 'exec' in replacement.probe) {
-    const test = newNode(doc, ['CMD', ...replacement.probe.exec.map(literal)], true);
+  } else if (replacement && exec) {
+    const test = newNode(doc, ['CMD', ...exec.map(literal)], true);
     if (replacement.replaces) {
       const h = own(doc, main, 'healthcheck');
       if (isMap(h)) setAfter(doc, h, 'test', test);
     } else if (!has(main, 'healthcheck') && !effective(doc, main, 'healthcheck')) {
-      setAfter(doc, main, 'healthcheck', newNode(doc, { test: ['CMD', ...replacement.probe.exec.map(literal)], interval: `${replacement.periodSeconds ?? 10}s` }, flow));
+      setAfter(doc, main, 'healthcheck', newNode(doc, { test: ['CMD', ...exec.map(literal)], interval: `${replacement.periodSeconds ?? 10}s` }, flow));
       const h = getMap(main, 'healthcheck')!;
       const t = h.get('test', true);
       if (isSeq(t)) t.flow = true;

@@ -204,7 +204,8 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
     const difference = reference.errors.length || reference.warnings.length ? 'yaml reports an error' : sameTree(fast, reference);
     if (difference) throw new Error(`self-check: the fast reader and yaml disagree at ${difference}`);
   }
-  const doc = fast ?? parseDocument(text, { lineCounter, ...PARSE_OPTIONS });
+  // merge keys (`<<: *base`) are read as kubectl reads them (the fast reader never accepts an alias, so it never sees one)
+  const doc = fast ?? parseDocument(text, { lineCounter, ...PARSE_OPTIONS, merge: true });
   const at = (pos: number): { line: number; column: number } => {
     const p = lineCounter.linePos(pos);
     return { line: p.line + lineOffset, column: p.col };

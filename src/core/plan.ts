@@ -124,8 +124,12 @@ export interface SplitPlan {
   scratch: { volume: string; path: string }[];
   /** Paths the init step writes for main: a volume mounted in both (added unless the container mounts one there). */
   shared: (MountPlan & { add: boolean })[];
-  /** Probes to set on main (replacing a shell probe of that role, or adding a readiness probe with `periodSeconds`; Compose: healthcheck `interval`). */
-  probes: { role: ProbeInput['role']; probe: ProbeSpec; replaces: boolean; periodSeconds?: number }[];
+  /**
+   * Probes to set on main (replacing a shell probe of that role, or adding a readiness probe with `periodSeconds`;
+   * Compose: healthcheck `interval`). `execForm`: the same check as an exec argv, for a network probe where only
+   * exec checks exist (Compose healthchecks), from the template's `probes.healthcheck`.
+   */
+  probes: { role: ProbeInput['role']; probe: ProbeSpec; replaces: boolean; periodSeconds?: number; execForm?: string[] }[];
   /** Probe roles to remove from main (needs a shell, no replacement). */
   removeProbes: ProbeInput['role'][];
   /** Lifecycle hooks to remove from main (`at` as in ContainerInput.hooks). */
@@ -408,7 +412,7 @@ function planChecks(
     const template = (p.role === 'liveness' ? spec.probes?.liveness : undefined) ?? spec.probes?.readiness ?? spec.probes?.liveness;
     const replacement = template && atServerPort(atDeclaredPort(template, c.ports), serverArgv, c);
     if (replacement) {
-      probes.push({ role: p.role, probe: replacement, replaces: true });
+      probes.push(withExecForm({ role: p.role, probe: replacement, replaces: true }, spec, serverArgv, c));
       diagnostics.push(d('DI4001', `${p.role} check ${what} of "${c.name}" needs a shell or a binary the distroless image lacks; replaced by ${describeProbe(replacement)}`));
     } else {
       removeProbes.push(p.role);
@@ -417,7 +421,7 @@ function planChecks(
     }
   }
   const readiness = spec.probes?.readiness && atServerPort(atDeclaredPort(spec.probes.readiness, c.ports), serverArgv, c);
-  if (readiness && !c.probes.some((p) => p.role === 'readiness')) probes.push({ role: 'readiness', probe: readiness, replaces: false, periodSeconds: 10 });
+  if (readiness && !c.probes.some((p) => p.role === 'readiness')) probes.push(withExecForm({ role: 'readiness', probe: readiness, replaces: false, periodSeconds: 10 }, spec, serverArgv, c));
   const removeHooks: SplitPlan['removeHooks'] = [];
   for (const h of c.hooks) {
     if (!h.exec) continue;
@@ -427,6 +431,21 @@ function planChecks(
   }
   shellDependentSettings(c, serverArgv, diagnostics);
   return { probes, removeProbes, removeHooks };
+}
+
+/** A network probe gets the template's exec-form check (aimed at the server's port) for formats that only have exec checks. */
+function withExecForm(p: SplitPlan['probes'][number], spec: TemplateSpec, serverArgv: readonly string[], c: ContainerInput): SplitPlan['probes'][number] {
+  if ('exec' in p.probe || !spec.probes?.healthcheck) return p;
+  const port = 'tcpSocket' in p.probe ? p.probe.tcpSocket.port : p.probe.httpGet.port;
+  const check = atServerPort({ exec: spec.probes.healthcheck.exec }, serverArgv, c);
+  const exec = check && 'exec' in check ? check.exec : spec.probes.healthcheck.exec;
+  const flag = CLIENT_PORT_FLAGS[basename(exec[0] ?? '')];
+  // the network probe's port (declared or configured) when the check names no port of its own
+  const tpl = spec.probes.readiness;
+  const defaultPort = tpl && !('exec' in tpl) ? ('tcpSocket' in tpl ? tpl.tcpSocket.port : tpl.httpGet.port) : undefined;
+  const named = exec.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const withPort = flag && !named && port !== defaultPort ? [exec[0]!, flag, String(port), ...exec.slice(1)] : exec;
+  return { ...p, execForm: withPort };
 }
 
 /**
@@ -462,7 +481,7 @@ function atServerPort(p: ProbeSpec | undefined, serverArgv: readonly string[], c
     const bin = basename(p.exec[0] ?? '');
     const flag = CLIENT_PORT_FLAGS[bin];
     if (!flag || p.exec.some((a) => a === flag || a.startsWith(`${flag}=`) || (flag.startsWith('--') ? false : a.startsWith(flag) && a.length > flag.length))) return p;
-    return { exec: [...p.exec, flag, String(port)] };
+    return { exec: [p.exec[0]!, flag, String(port), ...p.exec.slice(1)] }; // options before a redis-cli command word
   }
   if (c.ports?.length) return p; // the declared port already decided
   return 'tcpSocket' in p ? { tcpSocket: { port } } : { httpGet: { ...p.httpGet, port } };
@@ -507,9 +526,9 @@ function shellDependentSettings(c: ContainerInput, argv: readonly string[], diag
   const candidates: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if ((a === '-c' || a === '-g') && argv[i + 1] !== undefined) candidates.push(argv[i + 1]!);
+    if ((a === '-c' || a === '-g') && argv[i + 1] !== undefined) candidates.push(argv[++i]!);
     else if (a.startsWith('-c') && a.length > 2) candidates.push(a.slice(2));
-    else if (a.startsWith('--') && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) candidates.push(`${a} ${argv[i + 1]}`);
+    else if (a.startsWith('--') && !a.includes('=') && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) candidates.push(`${a} ${argv[++i]}`);
     else candidates.push(a);
   }
   for (const text of candidates) {

@@ -12,6 +12,7 @@ import { splitDocuments } from '../../src/core/stream.js';
 import { cli, CORPUS, ROOT } from '../helpers.js';
 import { validateWorkload } from '../k8s-schema.js';
 import { checkSplitInvariants } from './invariants.js';
+import { manifestTextViolations } from '../trust-invariants.js';
 
 function corpusFiles(): string[] {
   const out: string[] = [];
@@ -45,6 +46,7 @@ describe('the Kubernetes corpus', () => {
         if (workloads.length) expect(diagnostics.length).toBeGreaterThan(0);
       } else {
         checkRewrite(input, r.stdout);
+        expect(manifestTextViolations(input, r.stdout, diagnostics)).toEqual([]);
       }
       const again = await cli([], r.stdout);
       expect(again.stdout).toBe(r.stdout);
