@@ -22,7 +22,7 @@ export {
   type PlanResult,
   type SplitPlan,
 } from './core/plan.js';
-export { parseImageRef, formatImageRef, type ImageRef } from './core/image-ref.js';
-export { CODES, formatDiagnostic, hasErrors, type Diagnostic, type DiagnosticCode, type Severity } from './core/diagnostics.js';
+export { parseImageRef, formatImageRef, type ImageRef } from './shared/image-ref.js';
+export { CODES, formatDiagnostic, hasErrors, type Diagnostic, type DiagnosticCode, type Severity } from './shared/diagnostics.js';
 export { WORKLOAD_KINDS } from './core/workloads.js';
-export { VERSION } from './version.js';
+export { VERSION } from './shared/version.js';

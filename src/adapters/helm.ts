@@ -22,9 +22,11 @@
  *     `Error: INSTALLATION FAILED: YAML parse error on distroless-init failed:
  *     <summary> …`. Nothing reaches the cluster: the error stops the install
  *     before any resource is built.
+ *
+ * The plugin-mode runner that wraps a command (its streams and exit code) is CLI
+ * code: src/cli/helm-plugin.ts.
  */
-import { InputError, UsageError, type Io } from '../cli/io.js';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../core/diagnostics.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../shared/diagnostics.js';
 
 /** The annotation Helm 4 puts on every document it sends to a post-renderer, and splits the answer by. */
 export const HELM4_FILENAME_ANNOTATION = 'postrenderer.helm.sh/postrender-filename';
@@ -55,39 +57,6 @@ export function helmPluginAnswer(stdout: string, exitCode: number, errors: reado
 /** The error lines of a run's diagnostics, as printed on stderr. */
 export function errorLines(diagnostics: readonly Diagnostic[]): string[] {
   return hasErrors(diagnostics) ? diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic) : [];
-}
-
-/**
- * Runs one command body in Helm 4 plugin mode: stdout is held back until the
- * end, stderr is still written (and kept for the summary), and usage or input
- * errors thrown by the body become the failure document too.
- */
-export async function runAsHelmPlugin(io: Io, body: (io: Io) => Promise<number>): Promise<number> {
-  let out = '';
-  const errors: string[] = [];
-  const inner: Io = {
-    ...io,
-    stdout: { write: (s: string) => (out += s) },
-    stderr: {
-      write: (s: string) => {
-        for (const line of s.split('\n')) if (/(^|: )error\b/.test(line) || line.startsWith('distroless-init: ')) errors.push(line);
-        return io.stderr.write(s);
-      },
-    },
-  };
-  let code: number;
-  try {
-    code = await body(inner);
-  } catch (e) {
-    const known = e instanceof UsageError || e instanceof InputError;
-    const message = known ? (e as Error).message : `internal error: ${(e as Error).message} (this is a bug: please report it with the chart)`;
-    io.stderr.write(`distroless-init: ${known ? message : ((e as Error).stack ?? message)}\n`);
-    errors.push(message);
-    code = e instanceof UsageError ? 2 : 1;
-  }
-  const answer = helmPluginAnswer(out, code, errors);
-  io.stdout.write(answer.stdout);
-  return answer.exitCode;
 }
 
 function summarise(errors: readonly string[], exitCode: number): string {

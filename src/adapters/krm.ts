@@ -14,7 +14,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, type CST, type YAMLMap, type YAMLSeq } from 'yaml';
 import { loadCatalogue, withMirrors, type Catalogue } from '../catalogue/load.js';
 import { normalizeMirror } from '../catalogue/match.js';
-import { diag, hasErrors, type Diagnostic, type ResourceRef } from '../core/diagnostics.js';
+import { diag, hasErrors, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
 import { transformManifests } from '../core/pipeline.js';
 import { DEFAULT_HARDENING, type Hardening } from '../core/plan.js';
 

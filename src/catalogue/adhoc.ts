@@ -20,8 +20,8 @@
  *   pod has more than one container, otherwise the only container.
  * - `distroless-init.io/image.<container>` (existing): the main image.
  */
-import { diag, type Diagnostic } from '../core/diagnostics.js';
-import { parseImageRef } from '../core/image-ref.js';
+import { diag, type Diagnostic } from '../shared/diagnostics.js';
+import { parseImageRef } from '../shared/image-ref.js';
 import type { Catalogue, LoadedTemplate } from './load.js';
 import type { Template } from './template.js';
 import { validateTemplate } from './validate.gen.js';

@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import type { Catalogue } from '../catalogue/load.js';
 import { normalizeMirror } from '../catalogue/match.js';
-import type { Diagnostic } from '../core/diagnostics.js';
+import type { Diagnostic } from '../shared/diagnostics.js';
 import { DEFAULT_HARDENING, type Hardening } from '../core/hardening.js';
-import { UsageError } from './io.js';
+import { UsageError } from '../shared/errors.js';
 
 export interface CommonOptions {
   templates: string[];

@@ -37,7 +37,7 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import type { ProbeSpec } from '../catalogue/template.js';
-import { diag, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { diag, type Diagnostic, type DiagnosticCode } from '../shared/diagnostics.js';
 import { planContainer, type ContainerInput, type MountPlan, type PlanOptions, type ProbeInput, type SplitPlan } from './plan.js';
 import { getMap, keyOf, newNode, setAfter, setScalar } from './yaml-nodes.js';
 

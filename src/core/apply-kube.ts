@@ -5,7 +5,7 @@
 import { isMap, isSeq, type Document, type LineCounter, type YAMLMap, type YAMLSeq } from 'yaml';
 import { adhocCatalogue } from '../catalogue/adhoc.js';
 import type { ProbeSpec } from '../catalogue/template.js';
-import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
+import { diag, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
 import { planContainer, type ContainerInput, type PlanOptions, type SplitPlan } from './plan.js';
 import {
   cloneNode,

@@ -6,13 +6,13 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Catalogue } from '../catalogue/load.js';
 import { splitWorkload } from './apply-kube.js';
-import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
+import { diag, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
 import type { Hardening } from './plan.js';
 import { isJson, lastMarker, needsParsing, splitDocuments } from './stream.js';
 import { fastParseDocument, sameTree } from './fast-yaml.js';
 import { renderFast } from './fast-render.js';
 import { findTemplate } from '../catalogue/match.js';
-import { parseImageRef } from './image-ref.js';
+import { parseImageRef } from '../shared/image-ref.js';
 import { workloadKind } from './workloads.js';
 
 export interface TransformOptions {

@@ -9,8 +9,8 @@ import type { TemplateMatch } from '../catalogue/match.js';
 import { matchTemplate, mirrorOf } from '../catalogue/match.js';
 import type { Catalogue } from '../catalogue/load.js';
 import type { ProbeSpec, TemplateSpec } from '../catalogue/template.js';
-import { diag, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import { formatImageRef, parseImageRef, type ImageRef } from './image-ref.js';
+import { diag, type Diagnostic, type DiagnosticCode } from '../shared/diagnostics.js';
+import { formatImageRef, parseImageRef, type ImageRef } from '../shared/image-ref.js';
 import { isShellCommand } from './lint.js';
 import { DEFAULT_HARDENING, type Hardening } from './hardening.js';
 

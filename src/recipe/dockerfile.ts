@@ -30,8 +30,8 @@
 import type { Catalogue } from '../catalogue/load.js';
 import { matchTemplate, mirrorOf } from '../catalogue/match.js';
 import type { TemplateSpec } from '../catalogue/template.js';
-import { diag, type Diagnostic } from '../core/diagnostics.js';
-import { formatImageRef, parseImageRef, type ImageRef } from '../core/image-ref.js';
+import { diag, type Diagnostic } from '../shared/diagnostics.js';
+import { formatImageRef, parseImageRef, type ImageRef } from '../shared/image-ref.js';
 
 export interface RuntimeRecipe {
   /** The Dockerfile text; absent when a diagnostic of severity error says why. */

@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { CODES } from '../../src/core/diagnostics.js';
-import { VERSION } from '../../src/version.js';
+import { CODES } from '../../src/shared/diagnostics.js';
+import { VERSION } from '../../src/shared/version.js';
 import { cli, codes, ROOT, spawnCli, tmp } from '../helpers.js';
 
 const POD = `apiVersion: v1

@@ -9,8 +9,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { transformCompose, validateCompose } from '../../adapters/compose.js';
-import { diag, hasErrors, type Diagnostic } from '../../core/diagnostics.js';
-import { readStdin, reportDiagnostics, UsageError, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
+import { diag, hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
+import { UsageError } from '../../shared/errors.js';
+import { readStdin, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
 import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, parseMirrors, type CommonOptions } from '../options.js';
 
 interface ComposeOptions extends CommonOptions {

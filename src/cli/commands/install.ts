@@ -19,7 +19,8 @@ import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { packageRoot } from '../../catalogue/load.js';
 import { CONFIG_API_VERSION, CONFIG_KIND } from '../../adapters/krm.js';
-import { InputError, type Io } from '../io.js';
+import { InputError } from '../../shared/errors.js';
+import type { Io } from '../io.js';
 
 export function installCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   const install = program.command('install').description('install the kustomize or kubectl plugin that runs this tool');

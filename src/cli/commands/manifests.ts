@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { StringDecoder } from 'node:string_decoder';
-import { hasErrors, type Diagnostic } from '../../core/diagnostics.js';
+import { hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
 import type { Hardening } from '../../core/hardening.js';
 import type { ManifestStream } from '../../core/pipeline.js';
 import { firstDocument, lastMarker } from '../../core/stream.js';
-import { InputError, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
+import { InputError } from '../../shared/errors.js';
+import { reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
 import { joinStreams, readInputs } from '../inputs.js';
 import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, parseMirrors, type CommonOptions } from '../options.js';
 
@@ -41,7 +42,7 @@ export function manifestsCommand(program: Command, io: Io, setExit: (code: numbe
     .action(async (files: string[], opts: ManifestOptions) => {
       const names = [...opts.filename, ...files];
       if (!opts.helmPlugin) return setExit(await runManifests(io, names, opts));
-      const { runAsHelmPlugin } = await import('../../adapters/helm.js');
+      const { runAsHelmPlugin } = await import('../helm-plugin.js');
       setExit(await runAsHelmPlugin(io, (pio) => runManifests(pio, names, opts)));
     });
 }
