@@ -27,6 +27,7 @@
  * code: src/cli/helm-plugin.ts.
  */
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../shared/diagnostics.js';
+import { CONFIG_API_VERSION } from '../shared/names.js';
 
 /** The annotation Helm 4 puts on every document it sends to a post-renderer, and splits the answer by. */
 export const HELM4_FILENAME_ANNOTATION = 'postrenderer.helm.sh/postrender-filename';
@@ -78,7 +79,7 @@ export function helmFailureDocument(summary: string): string {
     '# distroless-init could not rewrite the manifests. Helm 4 does not show a post-renderer',
     "# plugin's stderr, so the error travels in this document's file name annotation, and",
     '# Helm stops on the `kind` below, quoting it: "YAML parse error on distroless-init failed: …".',
-    'apiVersion: distroless-init.io/v1alpha1',
+    `apiVersion: ${CONFIG_API_VERSION}`,
     'kind:',
     '  error: distroless-init failed, see the message above',
     'metadata:',

@@ -15,11 +15,10 @@ import { Document, isMap, isScalar, isSeq, parseDocument, type CST, type YAMLMap
 import { loadCatalogue, withMirrors, type Catalogue } from '../catalogue/load.js';
 import { normalizeMirror } from '../catalogue/match.js';
 import { diag, hasErrors, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
+import { CONFIG_API_VERSION, CONFIG_KIND } from '../shared/names.js';
 import { transformManifests } from '../core/pipeline.js';
 import { DEFAULT_HARDENING, type Hardening } from '../core/plan.js';
 
-export const CONFIG_API_VERSION = 'distroless-init.io/v1alpha1';
-export const CONFIG_KIND = 'DistrolessInit';
 
 /** Options read from a function config (DistrolessInit `spec` or ConfigMap `data`). */
 export interface FunctionConfig {

@@ -22,11 +22,12 @@
  */
 import { diag, type Diagnostic } from '../shared/diagnostics.js';
 import { parseImageRef } from '../shared/image-ref.js';
+import { KEY_PREFIX } from '../shared/names.js';
 import type { Catalogue, LoadedTemplate } from './load.js';
 import type { Template } from './template.js';
 import { validateTemplate } from './validate.gen.js';
 
-export const ADHOC_PREFIX = 'distroless-init.io/';
+export const ADHOC_PREFIX = KEY_PREFIX;
 export const ADHOC_ANNOTATIONS = {
   initCommand: `${ADHOC_PREFIX}init-command`,
   mainCommand: `${ADHOC_PREFIX}main-command`,

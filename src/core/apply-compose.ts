@@ -38,10 +38,11 @@ import {
 } from 'yaml';
 import type { ProbeSpec } from '../catalogue/template.js';
 import { diag, type Diagnostic, type DiagnosticCode } from '../shared/diagnostics.js';
+import { KEY_PREFIX } from '../shared/names.js';
 import { planContainer, type ContainerInput, type MountPlan, type PlanOptions, type ProbeInput, type SplitPlan } from './plan.js';
 import { getMap, keyOf, newNode, setAfter, setScalar } from './yaml-nodes.js';
 
-export const COMPOSE_LABEL_PREFIX = 'distroless-init.io/';
+export const COMPOSE_LABEL_PREFIX = KEY_PREFIX;
 /** Set on a split main service: a later run leaves it alone. */
 export const SPLIT_LABEL = `${COMPOSE_LABEL_PREFIX}split`;
 /** Set on the init service this tool adds; the value is the main service's name. */

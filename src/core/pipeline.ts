@@ -13,6 +13,7 @@ import { fastParseDocument, sameTree } from './fast-yaml.js';
 import { renderFast } from './fast-render.js';
 import { findTemplate } from '../catalogue/match.js';
 import { parseImageRef } from '../shared/image-ref.js';
+import { KEY_PREFIX } from '../shared/names.js';
 import { workloadKind } from './workloads.js';
 
 export interface TransformOptions {
@@ -273,7 +274,7 @@ function unknownImagesOnly(
   text: string,
   catalogue: Catalogue,
 ): { images: { image: string; line: number; column: number; container?: string }[]; resource?: ResourceRef } | undefined {
-  if (text.includes('distroless-init.io/')) return undefined;
+  if (text.includes(KEY_PREFIX)) return undefined;
   const images: { image: string; line: number; column: number; container?: string }[] = [];
   let lines: string[] | undefined;
   for (const m of text.matchAll(IMAGE_LINE)) {

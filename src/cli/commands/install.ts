@@ -18,7 +18,7 @@ import { homedir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { packageRoot } from '../../catalogue/load.js';
-import { CONFIG_API_VERSION, CONFIG_KIND } from '../../adapters/krm.js';
+import { CONFIG_API_VERSION, CONFIG_KIND } from '../../shared/names.js';
 import { InputError } from '../../shared/errors.js';
 import type { Io } from '../io.js';
 
