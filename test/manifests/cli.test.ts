@@ -138,8 +138,12 @@ describe('the bundled binary', () => {
     expect(spawnCli(['--version']).stdout.trim()).toBe(VERSION);
   });
 
-  it('keeps its version equal to package.json', () => {
-    expect(VERSION).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  it('has one version, package.json\'s: the library, the bundle, the bin and the Helm plugin say the same', () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(VERSION).toBe(version);
+    expect(spawnCli(['--version']).stdout).toBe(`${version}\n`); // answered by the bin
+    expect(spawnCli(['--version', '--version']).stdout).toBe(`${version}\n`); // by the bundle (commander)
+    expect(readFileSync(join(ROOT, 'plugins', 'helm', 'distroless-init', 'plugin.yaml'), 'utf8')).toMatch(new RegExp(`^version: ${version.replaceAll('.', '\\.')}$`, 'm'));
   });
 
   it('starts from its V8 code cache when run as an executable (the shebang\'s node flags), and compiles without it otherwise', () => {
