@@ -8,9 +8,10 @@
 import type { TemplateMatch } from '../catalogue/match.js';
 import { matchTemplate, mirrorOf } from '../catalogue/match.js';
 import type { Catalogue } from '../catalogue/load.js';
+import { defaultMainImage } from '../catalogue/main-image.js';
 import type { ProbeSpec, TemplateSpec } from '../catalogue/template.js';
 import { diag, type Diagnostic, type DiagnosticCode } from '../shared/diagnostics.js';
-import { formatImageRef, parseImageRef, type ImageRef } from '../shared/image-ref.js';
+import { parseImageRef, type ImageRef } from '../shared/image-ref.js';
 import { isShellCommand } from './lint.js';
 import { DEFAULT_HARDENING, type Hardening } from './hardening.js';
 
@@ -336,7 +337,7 @@ function chooseMainImage(
     }
     return chosen;
   }
-  const derived = spec.mainImage ?? formatImageRef({ ...ref, tag: `${ref.tag ?? 'latest'}-distroless`, digest: undefined });
+  const derived = defaultMainImage(ref, spec);
   const mirror = mirrorOf(options.catalogue, ref);
   diagnostics.push(
     d('DI3006', `main image "${derived}" for "${c.name}" is built from "${c.image}": run \`distroless-init image ${mirror ? `--mirror ${mirror} ` : ''}${c.image} | docker build -t ${derived} -\`, or choose one with --image ${c.name}=REF`),
