@@ -36,7 +36,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
-import type { ProbeSpec } from '../catalogue/template.js';
+import { describeProbe } from '../catalogue/template.js';
 import { diag, type Diagnostic, type DiagnosticCode } from '../shared/diagnostics.js';
 import { KEY_PREFIX } from '../shared/names.js';
 import { planContainer, type ContainerInput, type MountPlan, type PlanOptions, type ProbeInput, type SplitPlan } from './plan.js';
@@ -552,7 +552,7 @@ function applyPlan(
     main.delete('healthcheck');
     if (effective(doc, main, 'healthcheck')) setAfter(doc, main, 'healthcheck', newNode(doc, { disable: true }, flow));
     if (replacement) {
-      notes.push(['DI4006', `healthcheck of "${name}" needs a shell and the template's check (${describe(replacement.probe)}) has no Compose form; removed`, 'healthcheck']);
+      notes.push(['DI4006', `healthcheck of "${name}" needs a shell and the template's check (${describeProbe(replacement.probe)}) has no Compose form; removed`, 'healthcheck']);
     }
   } else if (replacement && 'exec' in replacement.probe) {
     const test = newNode(doc, ['CMD', ...replacement.probe.exec.map(literal)], true);
@@ -625,12 +625,6 @@ function applyPlan(
 
   const newVolumes = addedMounts.map((m) => m.volume);
   return { newVolumes, healthRemoved, notes };
-}
-
-function describe(p: ProbeSpec): string {
-  if ('exec' in p) return `exec ${JSON.stringify(p.exec)}`;
-  if ('tcpSocket' in p) return `tcpSocket :${p.tcpSocket.port}`;
-  return `httpGet :${p.httpGet.port}${p.httpGet.path}`;
 }
 
 function dependsOnLong(v: unknown): Record<string, unknown> {

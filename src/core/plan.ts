@@ -9,7 +9,7 @@ import type { TemplateMatch } from '../catalogue/match.js';
 import { matchTemplate, mirrorOf } from '../catalogue/match.js';
 import type { Catalogue } from '../catalogue/load.js';
 import { defaultMainImage } from '../catalogue/main-image.js';
-import type { ProbeSpec, TemplateSpec } from '../catalogue/template.js';
+import { describeProbe, type ProbeSpec, type TemplateSpec } from '../catalogue/template.js';
 import { diag, type Diagnostic, type DiagnosticCode } from '../shared/diagnostics.js';
 import { parseImageRef, type ImageRef } from '../shared/image-ref.js';
 import { isShellCommand } from './lint.js';
@@ -393,10 +393,4 @@ function atDeclaredPort(p: ProbeSpec, ports: readonly number[] | undefined): Pro
   if (ports.includes(port)) return p;
   if (ports.length > 1) return undefined;
   return 'tcpSocket' in p ? { tcpSocket: { port: ports[0]! } } : { httpGet: { ...p.httpGet, port: ports[0]! } };
-}
-
-function describeProbe(p: ProbeSpec): string {
-  if ('exec' in p) return `exec ${JSON.stringify(p.exec)}`;
-  if ('tcpSocket' in p) return `tcpSocket :${p.tcpSocket.port}`;
-  return `httpGet :${p.httpGet.port}${p.httpGet.path}`;
 }
