@@ -1,7 +1,8 @@
 // The dependency rules of src/ (docs/architecture.md): every relative import of
 // every source file is read, mapped to the part it belongs to, and checked
-// against the arrows that must never exist; the shared leaves import nothing
-// of ours; and no import cycle exists between files.
+// against the arrows that must never exist and the arrows of the picture (an
+// import between two parts follows one of them); the shared leaves import
+// nothing of ours; and no import cycle exists between files.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +29,21 @@ const NEVER: readonly (readonly [from: string, to: string, why: string])[] = [
   ['Catalogue', 'Cli', 'templates are data plus their loader'],
   ['Adapters', 'Cli', 'adapters are usable from the library'],
 ];
+
+/**
+ * The arrows of the picture: a part may import the parts listed here (and
+ * itself), nothing else. Api -> Shared is the library re-exporting the shared
+ * leaves (diagnostics, image references, VERSION).
+ */
+const ARROWS: Readonly<Record<string, readonly string[]>> = {
+  Cli: ['Api', 'Adapters', 'Core', 'Catalogue', 'Recipe', 'Shared'],
+  Api: ['Adapters', 'Core', 'Catalogue', 'Shared'],
+  Adapters: ['Core', 'Catalogue', 'Shared'],
+  Core: ['Catalogue', 'Shared'],
+  Recipe: ['Catalogue', 'Shared'],
+  Catalogue: ['Shared'],
+  Shared: [],
+};
 
 export interface Import {
   from: string;
@@ -74,6 +90,9 @@ export function violations(imports: readonly Import[]): string[] {
     if (from === 'Shared' && to !== 'Shared') out.push(`${i.from} imports ${i.to}: the shared leaves import nothing of ours`);
     const rule = NEVER.find(([f, t]) => f === from && t === to);
     if (rule) out.push(`${i.from} imports ${i.to}: ${rule[0]} must never import ${rule[1]} (${rule[2]})`);
+    else if (from && to && from !== to && from !== 'Shared' && !ARROWS[from]?.includes(to)) {
+      out.push(`${i.from} imports ${i.to}: ${from} -> ${to} is not an arrow of the picture (docs/architecture.md)`);
+    }
   }
   return out;
 }
@@ -131,6 +150,8 @@ describe('the dependency rules of src/', () => {
     ['catalogue/match.ts', "export { x } from '../adapters/compose.js';", 'Catalogue must never import Adapters'],
     ['adapters/helm.ts', "const io = await import('../cli/io.js');", 'Adapters must never import Cli'],
     ['shared/errors.ts', "import type { Catalogue } from '../catalogue/load.js';", 'the shared leaves import nothing of ours'],
+    ['core/plan.ts', "import { runtimeRecipe } from '../recipe/dockerfile.js';", 'Core -> Recipe is not an arrow of the picture'],
+    ['recipe/dockerfile.ts', "import { planContainer } from '../core/plan.js';", 'Recipe -> Core is not an arrow of the picture'],
   ])('catches a forbidden import: %s with %s', (file, line, message) => {
     const planted = relativeImports(join(SRC, file), line);
     expect(planted).toHaveLength(1);
