@@ -80,7 +80,10 @@ describe('properties of the pipe filter', () => {
     fc.assert(
       fc.property(stream, (input) => {
         const r = transformManifests(input, { catalogue });
-        expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+        // the only error a generated stream may get: PGDATA outside the container's volume (DI3021), a refusal by rule
+        const errors = r.diagnostics.filter((d) => d.severity === 'error');
+        expect(errors.filter((d) => d.code !== 'DI3021')).toEqual([]);
+        if (errors.length) return; // the CLI writes nothing (tested in cli.test.ts)
         // the output parses
         const docs = parseAllDocuments(r.output);
         for (const d of docs) expect(d.errors).toEqual([]);
