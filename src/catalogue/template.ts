@@ -120,6 +120,13 @@ export type ProbeSpec =
   | { tcpSocket: { port: number } }
   | { httpGet: { path: string; port: number } };
 
+/** A probe in one line, for messages (Kubernetes and Compose alike): `exec ["pg_isready"]`, `tcpSocket :6379`, `httpGet :80/`. */
+export function describeProbe(p: ProbeSpec): string {
+  if ('exec' in p) return `exec ${JSON.stringify(p.exec)}`;
+  if ('tcpSocket' in p) return `tcpSocket :${p.tcpSocket.port}`;
+  return `httpGet :${p.httpGet.port}${p.httpGet.path}`;
+}
+
 export interface RuntimeSpec {
   /** Binaries to copy with their shared-library closure. */
   binaries: string[];

@@ -36,14 +36,15 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
-import type { ProbeSpec } from '../catalogue/template.js';
-import { diag, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { describeProbe } from '../catalogue/template.js';
+import { diag, type Diagnostic, type DiagnosticCode } from '../shared/diagnostics.js';
+import { KEY_PREFIX } from '../shared/names.js';
 import { planContainer, type Confinement, type ContainerInput, type MountPlan, type PlanOptions, type ProbeInput, type SplitPlan } from './plan.js';
 import { normalCapability, type UserSecurity } from './confinement.js';
 import { getMap, keyOf, newNode, setAfter, setScalar } from './yaml-nodes.js';
 import { detached, effective, effectiveElsewhere, isMergeKey, own, referencedAnchors, sharedAnchor } from './yaml-merge.js';
 
-export const COMPOSE_LABEL_PREFIX = 'distroless-init.io/';
+export const COMPOSE_LABEL_PREFIX = KEY_PREFIX;
 /** Set on a split main service: a later run leaves it alone. */
 export const SPLIT_LABEL = `${COMPOSE_LABEL_PREFIX}split`;
 /** Set on the init service this tool adds; the value is the main service's name. */
@@ -600,7 +601,7 @@ function applyPlan(
     main.delete('healthcheck');
     if (effective(doc, main, 'healthcheck')) setAfter(doc, main, 'healthcheck', newNode(doc, { disable: true }, flow));
     if (replacement) {
-      notes.push(['DI4006', `healthcheck of "${name}" needs a shell and the template's check (${describe(replacement.probe)}) has no Compose form; removed`, 'healthcheck']);
+      notes.push(['DI4006', `healthcheck of "${name}" needs a shell and the template's check (${describeProbe(replacement.probe)}) has no Compose form; removed`, 'healthcheck']);
     }
   } else if (replacement && exec) {
     const test = newNode(doc, ['CMD', ...exec.map(literal)], true);
@@ -702,12 +703,6 @@ function writeConfinement(doc: Document, svc: YAMLMap, conf: Confinement, scratc
     if (isSeq(opts)) opts.items = opts.items.filter((i) => !/^no-new-privileges[:=]false$/.test(String(keyOf(i))));
     ensureListValue(doc, svc, 'security_opt', 'no-new-privileges:true', (v) => /^no-new-privileges(?:[:=]true)?$/.test(v));
   }
-}
-
-function describe(p: ProbeSpec): string {
-  if ('exec' in p) return `exec ${JSON.stringify(p.exec)}`;
-  if ('tcpSocket' in p) return `tcpSocket :${p.tcpSocket.port}`;
-  return `httpGet :${p.httpGet.port}${p.httpGet.path}`;
 }
 
 function dependsOnLong(v: unknown): Record<string, unknown> {

@@ -5,7 +5,8 @@
 import { isMap, isSeq, type Document, type LineCounter, type YAMLMap, type YAMLSeq } from 'yaml';
 import { adhocCatalogue } from '../catalogue/adhoc.js';
 import type { ProbeSpec } from '../catalogue/template.js';
-import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
+import { diag, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
+import { KEY_PREFIX } from '../shared/names.js';
 import { planContainer, type AddedMount, type Confinement, type ContainerInput, type PlanOptions, type SplitPlan } from './plan.js';
 import { normalCapability, type UserSecurity } from './confinement.js';
 import { detached, referencedAnchors, usesMergeOrAlias } from './yaml-merge.js';
@@ -23,7 +24,7 @@ import {
 } from './yaml-nodes.js';
 import { pathToString, type Path, type WorkloadKind } from './workloads.js';
 
-export const ANNOTATION_PREFIX = 'distroless-init.io/';
+export const ANNOTATION_PREFIX = KEY_PREFIX;
 export const SKIP_ANNOTATION = `${ANNOTATION_PREFIX}skip`;
 export const SPLIT_ANNOTATION = `${ANNOTATION_PREFIX}split`;
 export const IMAGE_ANNOTATION = `${ANNOTATION_PREFIX}image.`;

@@ -8,9 +8,10 @@
 import type { TemplateMatch } from '../catalogue/match.js';
 import { matchTemplate, mirrorOf } from '../catalogue/match.js';
 import type { Catalogue } from '../catalogue/load.js';
-import type { ProbeSpec, TemplateSpec } from '../catalogue/template.js';
-import { diag, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import { formatImageRef, parseImageRef, type ImageRef } from './image-ref.js';
+import { defaultMainImage } from '../catalogue/main-image.js';
+import { describeProbe, type ProbeSpec, type TemplateSpec } from '../catalogue/template.js';
+import { diag, type Diagnostic, type DiagnosticCode } from '../shared/diagnostics.js';
+import { parseImageRef, type ImageRef } from '../shared/image-ref.js';
 import { isShellCommand } from './lint.js';
 import { DEFAULT_HARDENING, type Hardening } from './hardening.js';
 import { decideConfinement, type Confinement, type UserSecurity } from './confinement.js';
@@ -600,7 +601,7 @@ function chooseMainImage(
     }
     return chosen;
   }
-  const derived = spec.mainImage ?? formatImageRef({ ...ref, tag: `${ref.tag ?? 'latest'}-distroless`, digest: undefined });
+  const derived = defaultMainImage(ref, spec);
   const mirror = mirrorOf(options.catalogue, ref);
   diagnostics.push(
     d('DI3006', `main image "${derived}" for "${c.name}" is built from "${c.image}": run \`distroless-init image ${mirror ? `--mirror ${mirror} ` : ''}${c.image} | docker build -t ${derived} -\`, or choose one with --image ${c.name}=REF`),
@@ -656,10 +657,4 @@ function atDeclaredPort(p: ProbeSpec, ports: readonly number[] | undefined): Pro
   if (ports.includes(port)) return p;
   if (ports.length > 1) return undefined;
   return 'tcpSocket' in p ? { tcpSocket: { port: ports[0]! } } : { httpGet: { ...p.httpGet, port: ports[0]! } };
-}
-
-function describeProbe(p: ProbeSpec): string {
-  if ('exec' in p) return `exec ${JSON.stringify(p.exec)}`;
-  if ('tcpSocket' in p) return `tcpSocket :${p.tcpSocket.port}`;
-  return `httpGet :${p.httpGet.port}${p.httpGet.path}`;
 }
