@@ -37,7 +37,7 @@ describe('the Kubernetes corpus', () => {
     it(f, async () => {
       const input = readFileSync(join(CORPUS, f), 'utf8');
       const r = await cli(['--output-format', 'json', '-v'], input);
-      const diagnostics = (JSON.parse(r.stderr) as { diagnostics: { code: string; severity: string }[] }).diagnostics;
+      const diagnostics = (JSON.parse(r.stderr) as { diagnostics: { code: string; severity: string; message: string }[] }).diagnostics;
       expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       expect(r.code).toBe(0);
       if (r.stdout === input) {
