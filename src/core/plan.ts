@@ -166,6 +166,10 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     return name;
   };
 
+  // the data first: a refusal here (DI3021) needs no main image
+  const env = planEnv(c, spec);
+  const data = planData(c, spec, env, unique, diagnostics);
+  if (!data) return { kind: 'skip', diagnostics };
   const mainImage = chooseMainImage(c, found.ref, match, spec, options, diagnostics);
   if (!mainImage) return { kind: 'skip', diagnostics };
 
@@ -176,9 +180,6 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     );
   }
 
-  const env = planEnv(c, spec);
-  const data = planData(c, spec, env, unique, diagnostics);
-  if (!data) return { kind: 'skip', diagnostics };
 
   // secret files that only the init reads (`*_FILE` of init-only env) are not mounted on main
   const removeMountPaths: string[] = [];
