@@ -642,6 +642,17 @@ function applyPlan(
     setAfter(doc, depMap, plan.init.name, newNode(doc, { condition: 'service_completed_successfully' }, depMap.flow ?? false));
   }
 
+  // a non-root server on a port below 1024: the namespaced sysctl (not with the host's network)
+  if (plan.lowPorts?.length && effective(doc, main, 'network_mode') === undefined) {
+    const sysctls = own(doc, main, 'sysctls');
+    const key = 'net.ipv4.ip_unprivileged_port_start';
+    if (isMap(sysctls)) {
+      if (!sysctls.has(key)) sysctls.items.push(doc.createPair(key, newNode(doc, 0)));
+    } else if (isSeq(sysctls)) {
+      if (!sysctls.items.some((i) => String(keyOf(i)).startsWith(`${key}=`))) sysctls.items.push(newNode(doc, `${key}=0`));
+    } else setAfter(doc, main, 'sysctls', newNode(doc, { [key]: 0 }, flow));
+  }
+
   // hardening: the plan's confinement of main
   writeConfinement(doc, main, plan.main.confinement, plan.main.addMounts.filter((m) => m.kind === 'scratch').map((m) => m.path));
 

@@ -368,7 +368,21 @@ function writeSecurityContext(doc: Document, container: YAMLMap, conf: Confineme
   }
 }
 
+/** The sysctl that lets a non-root server bind a port below 1024 (namespaced, on Kubernetes' safe list since 1.22). */
+export const UNPRIVILEGED_PORT_SYSCTL = 'net.ipv4.ip_unprivileged_port_start';
+
 function applyPodSecurity(doc: Document, podSpec: YAMLMap, plans: SplitPlan[], warn: (m: string) => void): void {
+  const low = plans.flatMap((p) => p.lowPorts ?? []);
+  if (low.length) {
+    if (podSpec.get('hostNetwork') === true) {
+      warn(`the main server listens on ${low.join(', ')} as a non-root uid, and a hostNetwork pod cannot set ${UNPRIVILEGED_PORT_SYSCTL}: listen on a port above 1023`);
+    } else {
+      const sec = ensureMap(doc, podSpec, 'securityContext');
+      const sysctls = ensureSeq(doc, sec, 'sysctls');
+      const have = sysctls.items.some((i) => isMap(i) && i.get('name') === UNPRIVILEGED_PORT_SYSCTL);
+      if (!have) sysctls.items.push(newNode(doc, { name: UNPRIVILEGED_PORT_SYSCTL, value: '0' }, sysctls.flow ?? false));
+    }
+  }
   const first = plans[0]!;
   if (!first.hardening.fsGroup) return;
   const sec = ensureMap(doc, podSpec, 'securityContext');

@@ -81,6 +81,18 @@ function transformWindow(text: string, lineOffset: number, state: StreamState, o
   for (const piece of splitDocuments(text)) {
     const index = state.index++;
     piece.line += lineOffset;
+    if (isComposeText(piece.text)) {
+      diagnostics.push(
+        diag('DI3022', 'this document is a Compose file (top-level services:, no apiVersion or kind), not a Kubernetes manifest: convert it with `distroless-init compose -f FILE`', {
+          ...(file ? { file } : {}),
+          line: piece.line + 1,
+          column: 1,
+          document: index,
+        }),
+      );
+      out.push(piece.text);
+      continue;
+    }
     if (!needsParsing(piece.text)) {
       out.push(piece.text);
       continue;
@@ -423,6 +435,11 @@ function transformJson(text: string, options: TransformOptions): TransformResult
   const indent = /^\{\s*\n([ \t]+)/.exec(text)?.[1] ?? '    ';
   const output = JSON.stringify(r.doc.toJS({ maxAliasCount: 100 }), null, indent) + (text.endsWith('\n') ? '\n' : '');
   return { output, diagnostics: r.diagnostics, changed: true };
+}
+
+/** A Compose file: a top-level `services:` map and no Kubernetes `apiVersion`/`kind`. */
+function isComposeText(text: string): boolean {
+  return /^services:[ \t]*(#.*)?\r?$/m.test(text) && !/^(apiVersion|kind):/m.test(text);
 }
 
 /** Why a text is not YAML/JSON text (a NUL byte, invalid UTF-8), or undefined. */

@@ -119,6 +119,13 @@ export interface SplitPlan {
   };
   /** Volumes the pod / project gains: every added mount's volume, once (Kubernetes: emptyDir; Compose: named volume, scratch as tmpfs). */
   addVolumes: AddedMount[];
+  /**
+   * The main server listens on a port below 1024 as a non-root uid: the pod
+   * (Compose: the service) gets the namespaced sysctl
+   * `net.ipv4.ip_unprivileged_port_start=0` (safe since Kubernetes 1.22), so
+   * that it can bind it without any capability.
+   */
+  lowPorts?: number[];
   /** The data volume both containers mount. */
   data: MountPlan & { add?: 'emptyDir' | 'volume' };
   /** Writable scratch paths of main (emptyDir / tmpfs), with a volume name each. */
@@ -241,6 +248,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   const sharedMounts: AddedMount[] = shared.filter((sh) => sh.add).map((sh) => ({ volume: sh.volume, path: sh.path, kind: 'shared' }));
   const scratchMounts: AddedMount[] = scratch.map((sc) => ({ volume: sc.volume, path: sc.path, kind: 'scratch' }));
   const args = withExtraArgs(server.args, spec, c);
+  const lowPorts = spec.uid !== 0 ? listenPorts(c, spec, server.args).filter((p) => p < 1024) : [];
   const plan: SplitPlan = {
     container: c.name,
     template: match.template.name,
@@ -259,6 +267,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
       addMounts: [...dataMount, ...sharedMounts, ...scratchMounts],
     },
     addVolumes: [...dataMount, ...sharedMounts, ...scratchMounts],
+    ...(lowPorts.length ? { lowPorts } : {}),
     data,
     scratch,
     shared,
@@ -433,6 +442,15 @@ function planChecks(
   }
   shellDependentSettings(c, serverArgv, diagnostics);
   return { probes, removeProbes, removeHooks };
+}
+
+/** The ports the server listens on: the container's declared ports, else the server's configured port, else the template probe's. */
+function listenPorts(c: ContainerInput, spec: TemplateSpec, serverArgv: readonly string[]): number[] {
+  if (c.ports?.length) return c.ports;
+  const configured = serverPort(serverArgv, c);
+  if (configured !== undefined) return [configured];
+  const p = spec.probes?.readiness;
+  return p && !('exec' in p) ? ['tcpSocket' in p ? p.tcpSocket.port : p.httpGet.port] : [];
 }
 
 /** A network probe gets the template's exec-form check (aimed at the server's port) for formats that only have exec checks. */

@@ -75,6 +75,7 @@ export const CODES = {
   DI3019: { severity: 'info', title: 'init container confinement' },
   DI3020: { severity: 'warning', title: "data directory moved onto the user's volume" },
   DI3021: { severity: 'error', title: "the data directory is not on the user's volume" },
+  DI3022: { severity: 'error', title: 'a Compose file given to the Kubernetes filter' },
   // shell lint of the main container (DI4xxx)
   DI4001: { severity: 'info', title: 'shell probe replaced by a shell-free probe' },
   DI4002: { severity: 'warning', title: 'probe or hook needs a shell and was not replaced' },
