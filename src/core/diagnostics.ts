@@ -81,6 +81,7 @@ export const CODES = {
   // runtime-image recipe (DI5xxx)
   DI5001: { severity: 'error', title: 'no template for the image to build a runtime image from' },
   DI5002: { severity: 'error', title: 'template cannot describe a runtime image' },
+  DI5003: { severity: 'warning', title: 'runtime image build: a loaded module\'s run-time data is missing from the full image' },
   // internal (DI9xxx)
   DI9001: { severity: 'error', title: 'internal error (please report a bug)' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;

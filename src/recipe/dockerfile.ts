@@ -124,7 +124,11 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
   const rt = spec.runtime!;
   const uid = String(spec.uid);
   const gid = String(spec.gid);
-  const optional: string[] = [...(rt.files ?? [])];
+  // /etc/localtime (and the file it links to) and /etc/timezone: the server's local
+  // time zone is the full image's; a zoneinfo tree whose `localtime` links to
+  // /etc/localtime needs it too (postgres' pg_timezone_names)
+  const moduleData = rt.moduleData ?? [];
+  const optional: string[] = [...(rt.files ?? []), ...moduleData.flatMap((m) => m.paths), '/etc/localtime', '/etc/timezone'];
   for (const k of ['LC_ALL', 'LANG']) {
     const v = env[k];
     if (v && v !== 'C' && v !== 'POSIX') optional.push('/usr/lib/locale/locale-archive', `/usr/lib/locale/${v}`, '/usr/lib/locale/C.utf8');
@@ -166,14 +170,30 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
     const files = (rt.files ?? []).map(globQuote).join(' ');
     if (files) s.push(`for f in ${files}; do [ -e "$f" ] || warn "file $f is not in the image; skipped"; done`);
   }
+  for (const m of moduleData) {
+    // DI5003: a module the server loads is in the full image, the data it reads at run time is not
+    const why = m.feature ? ` (${m.feature})` : '';
+    for (const p of m.paths) {
+      s.push(
+        `for m in ${globQuote(m.module)}; do for p in ${globQuote(p)}; do if [ -e "$m" ] && [ ! -e "$p" ]; then warn "warning DI5003: $m is in the image but $p, which it reads at run time, is not${shEscapeDq(why)}; the feature fails in the runtime image as in the full image"; fi; done; done`,
+      );
+    }
+  }
   for (const d of new Set([...owned.keys(), ...dataDirs, '/tmp'])) s.push(`ancestors ${shQuote(d)}`);
   s.push(
     // copy: directories by content (so that a file listed below one does not nest), the rest as is
-    'sort -u "$list" | while read -r p; do if [ -d "$p" ] && [ ! -L "$p" ]; then mkdir -p "$out$p"; cp -a "$p/." "$out$p/"; elif [ -e "$p" ] || [ -L "$p" ]; then mkdir -p "$out$(dirname "$p")"; cp -a "$p" "$out$p"; fi; done',
+    'copy() { sort -u "$list" | while read -r p; do if [ -d "$p" ] && [ ! -L "$p" ]; then mkdir -p "$out$p"; cp -a "$p/." "$out$p/"; elif [ -e "$p" ] || [ -L "$p" ]; then mkdir -p "$out$(dirname "$p")"; cp -a "$p" "$out$p"; fi; done; }',
     // absolute symlinks made relative (`/var/run -> /run` becomes `../run`): a tool that
     // looks at the image's files from outside (podman 4.3 choosing a new volume's owner
     // from the mount-point directory) would otherwise follow them into the host's /run
-    'find "$out" -type l | while read -r l; do t=$(readlink "$l"); case $t in /*) up=$(dirname "${l#"$out"}" | sed \'s#[^/][^/]*#..#g; s#^/##; s#$#/#; s#^/$##\'); ln -sfn "$up${t#/}" "$l" ;; esac; done',
+    'relative() { find "$out" -type l | while read -r l; do t=$(readlink "$l"); case $t in /*) up=$(dirname "${l#"$out"}" | sed \'s#[^/][^/]*#..#g; s#^/##; s#$#/#; s#^/$##\'); ln -sfn "$up${t#/}" "$l" ;; esac; done; }',
+    'copy; relative',
+    // a symlink inside a copied tree whose target is outside it (the official postgres
+    // image links share/postgresql/NN/postgresql.conf.sample to ../postgresql.conf.sample,
+    // zoneinfo/localtime to /etc/localtime): the target is collected too, until no
+    // symlink of the runtime image dangles where the full image's resolves (a shell is
+    // never collected this way: the check below would fail the build)
+    `k=0; while [ $k -lt 8 ]; do : > "$list"; find "$out" -type l | while read -r l; do [ -e "$l" ] && continue; p=$(dirname "\${l#"$out"}")/$(readlink "$l"); case $(basename "$p") in ${SHELL_NAMES.join('|')}) continue ;; esac; if [ -e "$p" ]; then follow "$p"; fi; done; [ -s "$list" ] || break; copy; relative; k=$((k+1)); done`,
     'mkdir -p "$out/etc"',
     `awk -F: -v OFS=: -v u=${uid} '$3 == 0 || $3 == u { $7 = "/sbin/nologin"; print }' /etc/passwd > "$out/etc/passwd"`,
     `awk -F: -v u=${uid} '$3 == u { found = 1 } END { exit !found }' "$out/etc/passwd" || echo "app:x:${uid}:${gid}::/nonexistent:/sbin/nologin" >> "$out/etc/passwd"`,
@@ -182,7 +202,9 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
     'printf \'passwd: files\\ngroup: files\\nhosts: files dns\\n\' > "$out/etc/nsswitch.conf"',
   );
   for (const [path, mode] of owned) {
-    s.push(`d=$(canon_any ${shQuote(path)}); mkdir -p "$out$d"; chown ${uid}:${gid} "$out$d"; chmod ${mode} "$out$d"`);
+    // the template's owner; the full image's mode when it has the directory (parity:
+    // the official postgres image's /var/run/postgresql is 3777), else the template's
+    s.push(`d=$(canon_any ${shQuote(path)}); mkdir -p "$out$d"; chown ${uid}:${gid} "$out$d"; if [ -d "$d" ]; then chmod "$(stat -c %a "$d")" "$out$d"; else chmod ${mode} "$out$d"; fi`);
   }
   for (const path of dataDirs.filter((p) => !owned.has(p))) {
     // the data directory keeps the owner and mode the full image gives it (podman copies
@@ -206,6 +228,11 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
 /** Single-quoted POSIX sh word. */
 export function shQuote(s: string): string {
   return /^[A-Za-z0-9_./:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Text for inside a double-quoted sh string: `\`, `"`, `$` and backquotes escaped. */
+function shEscapeDq(s: string): string {
+  return s.replace(/[\\"$`]/g, (c) => `\\${c}`);
 }
 
 /** A sh word whose `*` and `?` stay globs and everything else is literal. */
