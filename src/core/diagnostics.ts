@@ -70,6 +70,8 @@ export const CODES = {
   DI3014: { severity: 'warning', title: 'template warning: the split loses something or needs a user change' },
   DI3015: { severity: 'error', title: 'invalid custom-entrypoint annotations' },
   DI3016: { severity: 'warning', title: 'Compose service shares an anchor with other services' },
+  DI3040: { severity: 'warning', title: 'image from a private registry treated as the catalogue image of the same name' },
+  DI3041: { severity: 'warning', title: 'image from a private registry looks like a catalogue image: left unchanged' },
   // shell lint of the main container (DI4xxx)
   DI4001: { severity: 'info', title: 'shell probe replaced by a shell-free probe' },
   DI4002: { severity: 'warning', title: 'probe or hook needs a shell and was not replaced' },
@@ -82,6 +84,7 @@ export const CODES = {
   DI5001: { severity: 'error', title: 'no template for the image to build a runtime image from' },
   DI5002: { severity: 'error', title: 'template cannot describe a runtime image' },
   DI5003: { severity: 'warning', title: 'runtime image build: a loaded module\'s run-time data is missing from the full image' },
+  DI5004: { severity: 'warning', title: 'runtime recipe for an image from a private registry: assumed to be the catalogue image' },
   // internal (DI9xxx)
   DI9001: { severity: 'error', title: 'internal error (please report a bug)' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;

@@ -6,7 +6,7 @@
  * formats behave the same.
  */
 import type { TemplateMatch } from '../catalogue/match.js';
-import { matchTemplate, mirrorOf } from '../catalogue/match.js';
+import { matchTemplate, mirrorOf, privateRegistryMatch } from '../catalogue/match.js';
 import type { Catalogue } from '../catalogue/load.js';
 import type { ProbeSpec, TemplateSpec } from '../catalogue/template.js';
 import { diag, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
@@ -123,9 +123,26 @@ function d(code: DiagnosticCode, message: string): Diagnostic {
 export function planContainer(c: ContainerInput, options: PlanOptions): PlanResult {
   const ref = parseImageRef(c.image);
   if (!ref) return { kind: 'skip', diagnostics: [d('DI3001', `image "${c.image}" is not a plain image reference; container "${c.name}" left unchanged`)] };
-  const match = matchTemplate(options.catalogue, ref);
+  let match = matchTemplate(options.catalogue, ref);
+  // a private or local registry's copy of a catalogue image (localhost/postgres:16,
+  // registry.example.com/team/postgres:16): split when the user named the main image,
+  // else left unchanged; a warning either way (issue 12)
+  let assumed: Diagnostic | undefined;
   if (!match) {
-    return { kind: 'skip', diagnostics: [d('DI3001', `no template for image "${c.image}"; container "${c.name}" left unchanged`)] };
+    const priv = privateRegistryMatch(options.catalogue, ref);
+    if (!priv) return { kind: 'skip', diagnostics: [d('DI3001', `no template for image "${c.image}"; container "${c.name}" left unchanged`)] };
+    const as = `${ref.path.split('/').pop()}:${ref.tag ?? 'latest'}`;
+    const named = options.images?.[c.name] !== undefined ? `--image ${c.name}=...` : options.annotationImage !== undefined ? `the annotation distroless-init.io/image.${c.name}` : options.images?.[priv.match.template.name] !== undefined ? `--image ${priv.match.template.name}=...` : undefined;
+    if (!named) {
+      return {
+        kind: 'skip',
+        diagnostics: [
+          d('DI3041', `image "${c.image}" looks like ${as} from a private registry; container "${c.name}" left unchanged. To split it with template "${priv.match.template.name}", pass --mirror ${priv.mirror} (that registry serves Docker Hub's images), or name its main image with --image ${c.name}=REF or the annotation distroless-init.io/image.${c.name}`),
+        ],
+      };
+    }
+    match = priv.match;
+    assumed = d('DI3040', `image "${c.image}" treated as ${as} from a private registry (template "${match.template.name}"), because ${named} names its main image; pass --mirror ${priv.mirror} to confirm`);
   }
   if (match.template.decline) {
     const needs = match.template.decline.needs ? ` A user template would have to provide: ${match.template.decline.needs}` : '';
@@ -142,7 +159,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
       diagnostics: [d('DI3009', `image "${c.image}" (${match.variants.join(', ')}) is declined by template "${match.template.name}": ${spec.decline.reason}.${needs}`)],
     };
   }
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = assumed ? [assumed] : [];
   if (match.unsupported) {
     diagnostics.push(d('DI3004', `image "${c.image}": ${match.unsupported}; container "${c.name}" left unchanged`));
     return { kind: 'skip', diagnostics };

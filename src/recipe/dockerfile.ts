@@ -28,7 +28,7 @@
  * `podman build` all accept it.
  */
 import type { Catalogue } from '../catalogue/load.js';
-import { matchTemplate, mirrorOf } from '../catalogue/match.js';
+import { matchTemplate, mirrorOf, privateRegistryMatch } from '../catalogue/match.js';
 import type { TemplateSpec } from '../catalogue/template.js';
 import { diag, type Diagnostic } from '../core/diagnostics.js';
 import { formatImageRef, parseImageRef, type ImageRef } from '../core/image-ref.js';
@@ -55,9 +55,19 @@ export function defaultMainImage(ref: ImageRef, spec: TemplateSpec): string {
 export function runtimeRecipe(image: string, catalogue: Catalogue): RuntimeRecipe {
   const ref = parseImageRef(image);
   if (!ref) return { diagnostics: [diag('DI5001', `"${image}" is not an image reference`)] };
-  const match = matchTemplate(catalogue, ref);
+  const diagnostics: Diagnostic[] = [];
+  let match = matchTemplate(catalogue, ref);
+  let mirror = mirrorOf(catalogue, ref);
   if (!match) {
-    return { diagnostics: [diag('DI5001', `no template knows the image "${image}"; see: distroless-init templates list`)] };
+    // a private or local registry's copy of a catalogue image: the recipe only reads the
+    // image's files, so it goes ahead and says what it assumed (issue 12)
+    const priv = privateRegistryMatch(catalogue, ref);
+    if (!priv) return { diagnostics: [diag('DI5001', `no template knows the image "${image}"; see: distroless-init templates list`)] };
+    match = priv.match;
+    mirror = priv.mirror;
+    diagnostics.push(
+      diag('DI5004', `"${image}" is not a name the catalogue lists: assumed to be ${ref.path.split('/').pop()}:${ref.tag ?? 'latest'} (template "${match.template.name}") from the private registry ${priv.mirror}; pass --mirror ${priv.mirror} to confirm and silence this`),
+    );
   }
   const name = match.template.name;
   const spec = match.spec;
@@ -74,12 +84,10 @@ export function runtimeRecipe(image: string, catalogue: Catalogue): RuntimeRecip
       diagnostics: [diag('DI5002', `template "${name}" has no runtime section (binaries, files, directories): cannot say what the runtime image of "${image}" needs`)],
     };
   }
-  const diagnostics: Diagnostic[] = [];
   if (match.unsupported) {
     diagnostics.push(diag('DI3004', `"${image}": ${match.unsupported}; the recipe follows the template's layout, which may not hold for this version`));
   }
   const mainImage = defaultMainImage(ref, spec);
-  const mirror = mirrorOf(catalogue, ref);
   const dockerfile = renderDockerfile(image, mainImage, name, match.variants, spec, mirror ? `--mirror ${mirror} ${image}` : image);
   return { dockerfile, mainImage, template: name, diagnostics };
 }
