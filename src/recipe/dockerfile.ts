@@ -165,6 +165,9 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
     // the path, every symlink hop to the real file, the symlinked directories above each
     'follow() { fp=$1; n=0; while [ $n -lt 40 ]; do ancestors "$fp"; c=$(canon "$fp"); echo "$c" >> "$list"; [ -L "$c" ] || break; t=$(readlink "$c"); case $t in /*) fp=$t ;; *) fp=$(dirname "$c")/$t ;; esac; n=$((n+1)); done; }',
     // an ELF file and its ldd closure
+    // a VOLUME of the full image is mounted while RUN runs (buildah, docker's legacy builder):
+    // its mode there is not the image's (PGDATA 1777 shows as 0777)
+    'ismount() { awk -v d="$1" \'$5 == d { f = 1 } END { exit !f }\' /proc/self/mountinfo 2>/dev/null; }',
     'closure() { follow "$1"; ldd "$1" > /tmp/distroless-init.ldd 2>&1 || true; if grep -q "not found" /tmp/distroless-init.ldd; then warn "$1: $(grep "not found" /tmp/distroless-init.ldd | tr -s " \\t\\n" " ")"; fi; for l in $(awk \'$2 == "=>" && $3 ~ /^\\// { print $3 } $1 ~ /^\\// { print $1 }\' /tmp/distroless-init.ldd); do follow "$l"; done; }',
   ];
   const bins = rt.binaries.map(shQuote).join(' ');
@@ -196,12 +199,6 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
     // from the mount-point directory) would otherwise follow them into the host's /run
     'relative() { find "$out" -type l | while read -r l; do t=$(readlink "$l"); case $t in /*) up=$(dirname "${l#"$out"}" | sed \'s#[^/][^/]*#..#g; s#^/##; s#$#/#; s#^/$##\'); ln -sfn "$up${t#/}" "$l" ;; esac; done; }',
     'copy; relative',
-    // a symlink inside a copied tree whose target is outside it (the official postgres
-    // image links share/postgresql/NN/postgresql.conf.sample to ../postgresql.conf.sample,
-    // zoneinfo/localtime to /etc/localtime): the target is collected too, until no
-    // symlink of the runtime image dangles where the full image's resolves (a shell is
-    // never collected this way: the check below would fail the build)
-    `k=0; while [ $k -lt 8 ]; do : > "$list"; find "$out" -type l | while read -r l; do [ -e "$l" ] && continue; p=$(dirname "\${l#"$out"}")/$(readlink "$l"); case $(basename "$p") in ${SHELL_NAMES.join('|')}) continue ;; esac; if [ -e "$p" ]; then follow "$p"; fi; done; [ -s "$list" ] || break; copy; relative; k=$((k+1)); done`,
     'mkdir -p "$out/etc"',
     `awk -F: -v OFS=: -v u=${uid} '$3 == 0 || $3 == u { $7 = "/sbin/nologin"; print }' /etc/passwd > "$out/etc/passwd"`,
     `awk -F: -v u=${uid} '$3 == u { found = 1 } END { exit !found }' "$out/etc/passwd" || echo "app:x:${uid}:${gid}::/nonexistent:/sbin/nologin" >> "$out/etc/passwd"`,
@@ -211,8 +208,9 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
   );
   for (const [path, mode] of owned) {
     // the template's owner; the full image's mode when it has the directory (parity:
-    // the official postgres image's /var/run/postgresql is 3777), else the template's
-    s.push(`d=$(canon_any ${shQuote(path)}); mkdir -p "$out$d"; chown ${uid}:${gid} "$out$d"; if [ -d "$d" ]; then chmod "$(stat -c %a "$d")" "$out$d"; else chmod ${mode} "$out$d"; fi`);
+    // the official postgres image's /var/run/postgresql is 3777), else the template's,
+    // which is also used for a VOLUME of the full image (mounted during the build)
+    s.push(`d=$(canon_any ${shQuote(path)}); mkdir -p "$out$d"; chown ${uid}:${gid} "$out$d"; if [ -d "$d" ] && ! ismount "$d"; then chmod "$(stat -c %a "$d")" "$out$d"; else chmod ${mode} "$out$d"; fi`);
   }
   for (const path of dataDirs.filter((p) => !owned.has(p))) {
     // the data directory keeps the owner and mode the full image gives it (podman copies
@@ -227,6 +225,13 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
   s.push('mkdir -p "$out/tmp"; chmod 1777 "$out/tmp"');
   const names = SHELL_NAMES.map((n) => `-name ${n}`).join(' -o ');
   s.push(
+    // a symlink inside a copied tree whose target is outside it (the official postgres
+    // image links share/postgresql/NN/postgresql.conf.sample to ../postgresql.conf.sample,
+    // zoneinfo/localtime to /etc/localtime): the target is collected too, until no
+    // symlink of the runtime image dangles where the full image's resolves. Run after
+    // the directories are made; never into /proc, /sys, /dev, /run or /tmp (nginx's
+    // access.log -> /dev/stdout stays a link), never a shell
+    `k=0; while [ $k -lt 8 ]; do : > "$list"; find "$out" -type l | while read -r l; do [ -e "$l" ] && continue; p=$(canon_any "$(dirname "\${l#"$out"}")/$(readlink "$l")"); case $p in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*|/run|/run/*|/tmp|/tmp/*) continue ;; esac; case $(basename "$p") in ${SHELL_NAMES.join('|')}) continue ;; esac; if [ -e "$p" ]; then follow "$p"; fi; done; [ -s "$list" ] || break; copy; relative; k=$((k+1)); done`,
     `if [ -n "$(find "$out" \\( ${names} \\) -print | head -n 1)" ]; then warn "a shell would end up in the runtime image: $(find "$out" \\( ${names} \\) -print | tr "\\n" " ")"; exit 1; fi`,
     'rm -f "$list" /tmp/distroless-init.ldd',
   );

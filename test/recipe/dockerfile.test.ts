@@ -63,14 +63,16 @@ describe('distroless-init image', () => {
     const r = await cli(['image', 'httpd:2.4']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      `d=$(canon_any /usr/local/apache2/logs); mkdir -p "$out$d"; chown 33:33 "$out$d"; if [ -d "$d" ]; then chmod "$(stat -c %a "$d")" "$out$d"; else chmod 0755 "$out$d"; fi`,
+      `d=$(canon_any /usr/local/apache2/logs); mkdir -p "$out$d"; chown 33:33 "$out$d"; if [ -d "$d" ] && ! ismount "$d"; then chmod "$(stat -c %a "$d")" "$out$d"; else chmod 0755 "$out$d"; fi`,
     );
     expect(r.stdout).not.toMatch(/canon_any \/usr\/local\/apache2\/logs\); mkdir -p "\$out\$d"; if \[ -d/);
     expect(r.stdout.match(/ancestors \/usr\/local\/apache2\/logs;/g)).toHaveLength(1);
     // apr-util's drivers are loaded with dlopen: copied with their closure
     expect(r.stdout).toContain('/usr/lib/*/apr-util-1/*.so');
-    // postgres' data directory (not a runtime directory) keeps the full image's owner
-    expect((await cli(['image', 'postgres:16'])).stdout).toContain('chown "$(stat -c %u:%g "$d")"');
+    // postgres' PGDATA is a VOLUME (mounted while the build runs): the template says 1777
+    expect((await cli(['image', 'postgres:16'])).stdout).toContain(
+      `d=$(canon_any /var/lib/postgresql/data); mkdir -p "$out$d"; chown 999:999 "$out$d"; if [ -d "$d" ] && ! ismount "$d"; then chmod "$(stat -c %a "$d")" "$out$d"; else chmod 1777 "$out$d"; fi`,
+    );
   });
 
   it('fails with DI5001 for an image no template knows, and prints nothing', async () => {
@@ -149,6 +151,10 @@ describe('the collector (stage 1) run by sh on a fake full image', () => {
     // share/postgresql/NN/postgresql.conf.sample -> ../postgresql.conf.sample)
     writeFileSync(join(root, 'srv/share/app.conf.sample'), 'sample\n');
     symlinkSync('../app.conf.sample', join(root, 'srv/share/app/app.conf.sample'));
+    // a log file linked to the server's stdout (nginx): stays a link, /dev is not collected
+    mkdirSync(join(root, 'dev'), { recursive: true });
+    symlinkSync('/proc/self/fd/1', join(root, 'dev/stdout'));
+    symlinkSync('/dev/stdout', join(root, 'srv/share/app/access.log'));
     // zoneinfo/localtime -> /etc/localtime -> zoneinfo/Etc/UTC (Debian's tzdata)
     mkdirSync(join(root, 'usr/share/zoneinfo/Etc'), { recursive: true });
     writeFileSync(join(root, 'usr/share/zoneinfo/Etc/UTC'), 'TZif\n');
@@ -232,7 +238,9 @@ describe('the collector (stage 1) run by sh on a fake full image', () => {
     expect(readlinkSync(join(out, 'etc/localtime'))).toBe('../usr/share/zoneinfo/Etc/UTC');
     expect(readFileSync(join(out, 'usr/share/zoneinfo/localtime'), 'utf8')).toBe('TZif\n');
     const dangling = spawnSync('find', [out, '-xtype', 'l'], { encoding: 'utf8' }).stdout;
-    expect(dangling).toBe('');
+    expect(dangling).toBe(`${out}/srv/share/app/access.log\n`);
+    expect(readlinkSync(join(out, 'srv/share/app/access.log'))).toBe('../../../dev/stdout');
+    expect(existsSync(join(out, 'dev'))).toBe(false);
     // users: root and the runtime uid only, without a login shell
     expect(readFileSync(join(out, 'etc/passwd'), 'utf8')).toBe('root:x:0:0:root:/root:/sbin/nologin\napp:x:4242:4343:App:/srv:/sbin/nologin\n');
     expect(readFileSync(join(out, 'etc/group'), 'utf8')).toBe('root:x:0:\napp:x:4343:\n');
