@@ -107,3 +107,31 @@ export function expand<T>(value: T, context: Record<string, string>): T {
   }
   return value;
 }
+
+/**
+ * A reference from a registry the catalogue does not claim, whose last path
+ * element is a catalogue image (`localhost/postgres:16`,
+ * `registry.example.com/library/postgres:16`, `registry.example.com/team/postgres:16`):
+ * the match it gets when that registry prefix is a mirror of Docker Hub, and the
+ * prefix to pass as `--mirror` (`localhost`, `registry.example.com`,
+ * `registry.example.com/team`). Undefined when the reference matches as it is,
+ * has no registry host, or no template claims the last element.
+ */
+export function privateRegistryMatch(catalogue: Catalogue, ref: ImageRef): { match: TemplateMatch; mirror: string } | undefined {
+  if (!ref.registry || findTemplate(catalogue, ref)) return undefined;
+  const parts = ref.path.split('/');
+  parts.pop();
+  if (parts[parts.length - 1] === 'library') parts.pop(); // PREFIX/library/postgres: mirroredPath drops `library/`
+  const mirror = [ref.registry, ...parts].join('/');
+  const mirrored: Catalogue = {
+    get templates() {
+      return catalogue.templates;
+    },
+    get byImage() {
+      return catalogue.byImage;
+    },
+    mirrors: [...(catalogue.mirrors ?? []), mirror],
+  };
+  const match = matchTemplate(mirrored, ref);
+  return match ? { match, mirror } : undefined;
+}

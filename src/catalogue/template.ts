@@ -134,6 +134,12 @@ export interface RuntimeSpec {
   modules?: string[];
   /** Data files and directories to copy. */
   files?: string[];
+  /**
+   * Data a loaded module reads at run time (PostgreSQL's llvmjit.so reads
+   * llvmjit_types.bc and bitcode/): copied like `files`; the build warns (DI5003)
+   * when the module is in the full image and the data is not.
+   */
+  moduleData?: { module: string; paths: string[]; feature?: string }[];
   /** Directories to create, with owner uid/gid and mode. */
   directories?: { path: string; mode: string }[];
   /** Image config of the runtime image. */

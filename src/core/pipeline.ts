@@ -11,7 +11,7 @@ import type { Hardening } from './plan.js';
 import { isJson, lastMarker, needsParsing, splitDocuments } from './stream.js';
 import { fastParseDocument, sameTree } from './fast-yaml.js';
 import { renderFast } from './fast-render.js';
-import { findTemplate } from '../catalogue/match.js';
+import { findTemplate, privateRegistryMatch } from '../catalogue/match.js';
 import { parseImageRef } from '../shared/image-ref.js';
 import { KEY_PREFIX } from '../shared/names.js';
 import { workloadKind } from './workloads.js';
@@ -293,7 +293,8 @@ function unknownImagesOnly(
   for (const m of text.matchAll(IMAGE_LINE)) {
     const image = m[4] ?? '';
     const ref = parseImageRef(image);
-    if (!ref || findTemplate(catalogue, ref)) return undefined;
+    // a catalogue image from a private registry is planned (warning DI3040/DI3041), not passed over
+    if (!ref || findTemplate(catalogue, ref) || privateRegistryMatch(catalogue, ref)) return undefined;
     const at = (m.index ?? 0) + (m[1]?.length ?? 0);
     const before = text.slice(0, at);
     const line = before.split('\n').length - 1;

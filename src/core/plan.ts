@@ -6,7 +6,7 @@
  * formats behave the same.
  */
 import type { TemplateMatch } from '../catalogue/match.js';
-import { matchTemplate, mirrorOf } from '../catalogue/match.js';
+import { matchTemplate, mirrorOf, privateRegistryMatch } from '../catalogue/match.js';
 import type { Catalogue } from '../catalogue/load.js';
 import { defaultMainImage } from '../catalogue/main-image.js';
 import { describeProbe, type ProbeSpec, type TemplateSpec } from '../catalogue/template.js';
@@ -163,7 +163,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   const server = serverArgs(c, spec);
   if (!server.ok) return { kind: 'skip', diagnostics: [server.diagnostic] };
 
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = found.assumed ? [found.assumed] : [];
   const hardening: Hardening = { ...DEFAULT_HARDENING, ...options.hardening };
   const taken = new Set(options.takenNames ?? []);
   const unique = (base: string): string => {
@@ -303,12 +303,36 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
 function templateFor(
   c: ContainerInput,
   options: PlanOptions,
-): { kind: 'found'; ref: ImageRef; match: TemplateMatch; spec: TemplateSpec } | { kind: 'skip'; diagnostics: Diagnostic[] } {
+): { kind: 'found'; ref: ImageRef; match: TemplateMatch; spec: TemplateSpec; assumed?: Diagnostic } | { kind: 'skip'; diagnostics: Diagnostic[] } {
   const ref = parseImageRef(c.image);
   if (!ref) return { kind: 'skip', diagnostics: [d('DI3001', `image "${c.image}" is not a plain image reference; container "${c.name}" left unchanged`)] };
-  const match = matchTemplate(options.catalogue, ref);
+  let match = matchTemplate(options.catalogue, ref);
+  // a private or local registry's copy of a catalogue image (localhost/postgres:16,
+  // registry.example.com/team/postgres:16): split when the user named the main image,
+  // else left unchanged; a warning either way (issue 12)
+  let assumed: Diagnostic | undefined;
   if (!match) {
-    return { kind: 'skip', diagnostics: [d('DI3001', `no template for image "${c.image}"; container "${c.name}" left unchanged`)] };
+    const priv = privateRegistryMatch(options.catalogue, ref);
+    if (!priv) return { kind: 'skip', diagnostics: [d('DI3001', `no template for image "${c.image}"; container "${c.name}" left unchanged`)] };
+    const as = `${ref.path.split('/').pop()}:${ref.tag ?? 'latest'}`;
+    const named =
+      options.images?.[c.name] !== undefined
+        ? `--image ${c.name}=...`
+        : options.annotationImage !== undefined
+          ? `the annotation distroless-init.io/image.${c.name}`
+          : options.images?.[priv.match.template.name] !== undefined
+            ? `--image ${priv.match.template.name}=...`
+            : undefined;
+    if (!named) {
+      return {
+        kind: 'skip',
+        diagnostics: [
+          d('DI3041', `image "${c.image}" looks like ${as} from a private registry; container "${c.name}" left unchanged. To split it with template "${priv.match.template.name}", pass --mirror ${priv.mirror} (that registry serves Docker Hub's images), or name its main image with --image ${c.name}=REF or the annotation distroless-init.io/image.${c.name}`),
+        ],
+      };
+    }
+    match = priv.match;
+    assumed = d('DI3040', `image "${c.image}" treated as ${as} from a private registry (template "${match.template.name}"), because ${named} names its main image; pass --mirror ${priv.mirror} to confirm`);
   }
   const decline = match.template.decline ?? (match.spec as TemplateSpec | undefined)?.decline;
   if (decline) {
@@ -322,7 +346,7 @@ function templateFor(
   if (match.unsupported) {
     return { kind: 'skip', diagnostics: [d('DI3004', `image "${c.image}": ${match.unsupported}; container "${c.name}" left unchanged`)] };
   }
-  return { kind: 'found', ref, match, spec: match.spec as TemplateSpec };
+  return { kind: 'found', ref, match, spec: match.spec as TemplateSpec, ...(assumed ? { assumed } : {}) };
 }
 
 interface EnvPlan {

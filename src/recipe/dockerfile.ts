@@ -28,7 +28,7 @@
  * `podman build` all accept it.
  */
 import type { Catalogue } from '../catalogue/load.js';
-import { matchTemplate, mirrorOf } from '../catalogue/match.js';
+import { matchTemplate, mirrorOf, privateRegistryMatch } from '../catalogue/match.js';
 import { defaultMainImage } from '../catalogue/main-image.js';
 import type { TemplateSpec } from '../catalogue/template.js';
 import { diag, type Diagnostic } from '../shared/diagnostics.js';
@@ -53,9 +53,19 @@ export { SHELL_NAMES };
 export function runtimeRecipe(image: string, catalogue: Catalogue): RuntimeRecipe {
   const ref = parseImageRef(image);
   if (!ref) return { diagnostics: [diag('DI5001', `"${image}" is not an image reference`)] };
-  const match = matchTemplate(catalogue, ref);
+  const diagnostics: Diagnostic[] = [];
+  let match = matchTemplate(catalogue, ref);
+  let mirror = mirrorOf(catalogue, ref);
   if (!match) {
-    return { diagnostics: [diag('DI5001', `no template knows the image "${image}"; see: distroless-init templates list`)] };
+    // a private or local registry's copy of a catalogue image: the recipe only reads the
+    // image's files, so it goes ahead and says what it assumed (issue 12)
+    const priv = privateRegistryMatch(catalogue, ref);
+    if (!priv) return { diagnostics: [diag('DI5001', `no template knows the image "${image}"; see: distroless-init templates list`)] };
+    match = priv.match;
+    mirror = priv.mirror;
+    diagnostics.push(
+      diag('DI5004', `"${image}" is not a name the catalogue lists: assumed to be ${ref.path.split('/').pop()}:${ref.tag ?? 'latest'} (template "${match.template.name}") from the private registry ${priv.mirror}; pass --mirror ${priv.mirror} to confirm and silence this`),
+    );
   }
   const name = match.template.name;
   const spec = match.spec;
@@ -72,12 +82,10 @@ export function runtimeRecipe(image: string, catalogue: Catalogue): RuntimeRecip
       diagnostics: [diag('DI5002', `template "${name}" has no runtime section (binaries, files, directories): cannot say what the runtime image of "${image}" needs`)],
     };
   }
-  const diagnostics: Diagnostic[] = [];
   if (match.unsupported) {
     diagnostics.push(diag('DI3004', `"${image}": ${match.unsupported}; the recipe follows the template's layout, which may not hold for this version`));
   }
   const mainImage = defaultMainImage(ref, spec);
-  const mirror = mirrorOf(catalogue, ref);
   const dockerfile = renderDockerfile(image, mainImage, name, match.variants, spec, mirror ? `--mirror ${mirror} ${image}` : image);
   return { dockerfile, mainImage, template: name, diagnostics };
 }
@@ -122,7 +130,11 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
   const rt = spec.runtime!;
   const uid = String(spec.uid);
   const gid = String(spec.gid);
-  const optional: string[] = [...(rt.files ?? [])];
+  // /etc/localtime (and the file it links to) and /etc/timezone: the server's local
+  // time zone is the full image's; a zoneinfo tree whose `localtime` links to
+  // /etc/localtime needs it too (postgres' pg_timezone_names)
+  const moduleData = rt.moduleData ?? [];
+  const optional: string[] = [...(rt.files ?? []), ...moduleData.flatMap((m) => m.paths), '/etc/localtime', '/etc/timezone'];
   for (const k of ['LC_ALL', 'LANG']) {
     const v = env[k];
     if (v && v !== 'C' && v !== 'POSIX') optional.push('/usr/lib/locale/locale-archive', `/usr/lib/locale/${v}`, '/usr/lib/locale/C.utf8');
@@ -151,6 +163,9 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
     // the path, every symlink hop to the real file, the symlinked directories above each
     'follow() { fp=$1; n=0; while [ $n -lt 40 ]; do ancestors "$fp"; c=$(canon "$fp"); echo "$c" >> "$list"; [ -L "$c" ] || break; t=$(readlink "$c"); case $t in /*) fp=$t ;; *) fp=$(dirname "$c")/$t ;; esac; n=$((n+1)); done; }',
     // an ELF file and its ldd closure
+    // a VOLUME of the full image is mounted while RUN runs (buildah, docker's legacy builder):
+    // its mode there is not the image's (PGDATA 1777 shows as 0777)
+    'ismount() { awk -v d="$1" \'$5 == d { f = 1 } END { exit !f }\' /proc/self/mountinfo 2>/dev/null; }',
     'closure() { follow "$1"; ldd "$1" > /tmp/distroless-init.ldd 2>&1 || true; if grep -q "not found" /tmp/distroless-init.ldd; then warn "$1: $(grep "not found" /tmp/distroless-init.ldd | tr -s " \\t\\n" " ")"; fi; for l in $(awk \'$2 == "=>" && $3 ~ /^\\// { print $3 } $1 ~ /^\\// { print $1 }\' /tmp/distroless-init.ldd); do follow "$l"; done; }',
   ];
   const bins = rt.binaries.map(shQuote).join(' ');
@@ -164,14 +179,24 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
     const files = (rt.files ?? []).map(globQuote).join(' ');
     if (files) s.push(`for f in ${files}; do [ -e "$f" ] || warn "file $f is not in the image; skipped"; done`);
   }
+  for (const m of moduleData) {
+    // DI5003: a module the server loads is in the full image, the data it reads at run time is not
+    const why = m.feature ? ` (${m.feature})` : '';
+    for (const p of m.paths) {
+      s.push(
+        `for m in ${globQuote(m.module)}; do for p in ${globQuote(p)}; do if [ -e "$m" ] && [ ! -e "$p" ]; then warn "warning DI5003: $m is in the image but $p, which it reads at run time, is not${shEscapeDq(why)}; the feature fails in the runtime image as in the full image"; fi; done; done`,
+      );
+    }
+  }
   for (const d of new Set([...owned.keys(), ...dataDirs, '/tmp'])) s.push(`ancestors ${shQuote(d)}`);
   s.push(
     // copy: directories by content (so that a file listed below one does not nest), the rest as is
-    'sort -u "$list" | while read -r p; do if [ -d "$p" ] && [ ! -L "$p" ]; then mkdir -p "$out$p"; cp -a "$p/." "$out$p/"; elif [ -e "$p" ] || [ -L "$p" ]; then mkdir -p "$out$(dirname "$p")"; cp -a "$p" "$out$p"; fi; done',
+    'copy() { sort -u "$list" | while read -r p; do if [ -d "$p" ] && [ ! -L "$p" ]; then mkdir -p "$out$p"; cp -a "$p/." "$out$p/"; elif [ -e "$p" ] || [ -L "$p" ]; then mkdir -p "$out$(dirname "$p")"; cp -a "$p" "$out$p"; fi; done; }',
     // absolute symlinks made relative (`/var/run -> /run` becomes `../run`): a tool that
     // looks at the image's files from outside (podman 4.3 choosing a new volume's owner
     // from the mount-point directory) would otherwise follow them into the host's /run
-    'find "$out" -type l | while read -r l; do t=$(readlink "$l"); case $t in /*) up=$(dirname "${l#"$out"}" | sed \'s#[^/][^/]*#..#g; s#^/##; s#$#/#; s#^/$##\'); ln -sfn "$up${t#/}" "$l" ;; esac; done',
+    'relative() { find "$out" -type l | while read -r l; do t=$(readlink "$l"); case $t in /*) up=$(dirname "${l#"$out"}" | sed \'s#[^/][^/]*#..#g; s#^/##; s#$#/#; s#^/$##\'); ln -sfn "$up${t#/}" "$l" ;; esac; done; }',
+    'copy; relative',
     'mkdir -p "$out/etc"',
     `awk -F: -v OFS=: -v u=${uid} '$3 == 0 || $3 == u { $7 = "/sbin/nologin"; print }' /etc/passwd > "$out/etc/passwd"`,
     `awk -F: -v u=${uid} '$3 == u { found = 1 } END { exit !found }' "$out/etc/passwd" || echo "app:x:${uid}:${gid}::/nonexistent:/sbin/nologin" >> "$out/etc/passwd"`,
@@ -180,7 +205,10 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
     'printf \'passwd: files\\ngroup: files\\nhosts: files dns\\n\' > "$out/etc/nsswitch.conf"',
   );
   for (const [path, mode] of owned) {
-    s.push(`d=$(canon_any ${shQuote(path)}); mkdir -p "$out$d"; chown ${uid}:${gid} "$out$d"; chmod ${mode} "$out$d"`);
+    // the template's owner; the full image's mode when it has the directory (parity:
+    // the official postgres image's /var/run/postgresql is 3777), else the template's,
+    // which is also used for a VOLUME of the full image (mounted during the build)
+    s.push(`d=$(canon_any ${shQuote(path)}); mkdir -p "$out$d"; chown ${uid}:${gid} "$out$d"; if [ -d "$d" ] && ! ismount "$d"; then chmod "$(stat -c %a "$d")" "$out$d"; else chmod ${mode} "$out$d"; fi`);
   }
   for (const path of dataDirs.filter((p) => !owned.has(p))) {
     // the data directory keeps the owner and mode the full image gives it (podman copies
@@ -195,6 +223,13 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
   s.push('mkdir -p "$out/tmp"; chmod 1777 "$out/tmp"');
   const names = SHELL_NAMES.map((n) => `-name ${n}`).join(' -o ');
   s.push(
+    // a symlink inside a copied tree whose target is outside it (the official postgres
+    // image links share/postgresql/NN/postgresql.conf.sample to ../postgresql.conf.sample,
+    // zoneinfo/localtime to /etc/localtime): the target is collected too, until no
+    // symlink of the runtime image dangles where the full image's resolves. Run after
+    // the directories are made; never into /proc, /sys, /dev, /run or /tmp (nginx's
+    // access.log -> /dev/stdout stays a link), never a shell
+    `k=0; while [ $k -lt 8 ]; do : > "$list"; find "$out" -type l | while read -r l; do [ -e "$l" ] && continue; p=$(canon_any "$(dirname "\${l#"$out"}")/$(readlink "$l")"); case $p in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*|/run|/run/*|/tmp|/tmp/*) continue ;; esac; case $(basename "$p") in ${SHELL_NAMES.join('|')}) continue ;; esac; if [ -e "$p" ]; then follow "$p"; fi; done; [ -s "$list" ] || break; copy; relative; k=$((k+1)); done`,
     `if [ -n "$(find "$out" \\( ${names} \\) -print | head -n 1)" ]; then warn "a shell would end up in the runtime image: $(find "$out" \\( ${names} \\) -print | tr "\\n" " ")"; exit 1; fi`,
     'rm -f "$list" /tmp/distroless-init.ldd',
   );
@@ -204,6 +239,11 @@ function collector(spec: TemplateSpec, env: Record<string, string>): string {
 /** Single-quoted POSIX sh word. */
 export function shQuote(s: string): string {
   return /^[A-Za-z0-9_./:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Text for inside a double-quoted sh string: `\`, `"`, `$` and backquotes escaped. */
+function shEscapeDq(s: string): string {
+  return s.replace(/[\\"$`]/g, (c) => `\\${c}`);
 }
 
 /** A sh word whose `*` and `?` stay globs and everything else is literal. */

@@ -76,6 +76,8 @@ export const CODES = {
   DI3020: { severity: 'warning', title: "data directory moved onto the user's volume" },
   DI3021: { severity: 'error', title: "the data directory is not on the user's volume" },
   DI3022: { severity: 'error', title: 'a Compose file given to the Kubernetes filter' },
+  DI3040: { severity: 'warning', title: 'image from a private registry treated as the catalogue image of the same name' },
+  DI3041: { severity: 'warning', title: 'image from a private registry looks like a catalogue image: left unchanged' },
   // shell lint of the main container (DI4xxx)
   DI4001: { severity: 'info', title: 'shell probe replaced by a shell-free probe' },
   DI4002: { severity: 'warning', title: 'probe or hook needs a shell and was not replaced' },
@@ -88,6 +90,8 @@ export const CODES = {
   // runtime-image recipe (DI5xxx)
   DI5001: { severity: 'error', title: 'no template for the image to build a runtime image from' },
   DI5002: { severity: 'error', title: 'template cannot describe a runtime image' },
+  DI5003: { severity: 'warning', title: 'runtime image build: a loaded module\'s run-time data is missing from the full image' },
+  DI5004: { severity: 'warning', title: 'runtime recipe for an image from a private registry: assumed to be the catalogue image' },
   // internal (DI9xxx)
   DI9001: { severity: 'error', title: 'internal error (please report a bug)' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;

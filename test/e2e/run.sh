@@ -16,7 +16,10 @@
 #      `podman kube play --network none` and checks the split for real;
 #   3. rewrites the Compose fixture with `distroless-init compose` and runs it
 #      with docker-compose against `podman system service` (started here,
-#      stopped by its PID).
+#      stopped by its PID);
+#   4. parity (test/e2e/parity.sh): the same checks against the full image's own
+#      start and against the split must give the same results.
+# E2E_PARITY=0 skips step 4.
 # Output: one line per check, `PASS|FAIL  <template> <format>: <check>`, a
 # timing table, and last the line `N passed, N failed`. Exit 0 only if nothing failed.
 #
@@ -63,6 +66,8 @@ skip_reason() {
 . "$E2E_DIR/lib.sh"
 # shellcheck source=test/e2e/images.sh
 . "$E2E_DIR/images.sh"
+# shellcheck source=test/e2e/parity.sh
+. "$E2E_DIR/parity.sh"
 
 # ------------------------------------------------------------------ setup --
 preflight() {
@@ -438,7 +443,8 @@ compose_case() { # TEMPLATE
 run_template() {
     local tpl=$1 kind t
     if [ ! -e "$E2E_DIR/templates/$tpl.sh" ]; then skip "$tpl: $(skip_reason "$tpl")"; return; fi
-    T_HAS_INIT=1 T_NEGATIVE=1 T_PASSWORD= T_INIT_ONLY= T_PERSISTENT=1 T_LOG_READY=1
+    T_HAS_INIT=1 T_NEGATIVE=1 T_PASSWORD= T_INIT_ONLY= T_PERSISTENT=1 T_LOG_READY=1 P_CHECKS= P_FIXTURE=
+    unset -f p_rewrite
     # shellcheck source=/dev/null
     . "$E2E_DIR/templates/$tpl.sh"
     if ! "${CLI[@]}" templates list 2>/dev/null | cut -f1 | grep -qx "$tpl"; then
@@ -450,6 +456,7 @@ run_template() {
     for kind in $T_KUBE; do kube_case "$tpl" "$kind"; done
     if [ "$T_HAS_INIT" = 1 ] && [ "$T_NEGATIVE" = 1 ]; then kube_negative_case "$tpl"; fi
     compose_case "$tpl"
+    if [ "${E2E_PARITY:-1}" = 1 ]; then parity_image_checks "$tpl"; parity_case "$tpl"; fi
 }
 
 main() {
@@ -478,6 +485,7 @@ main() {
     else pass "cleanup: no pod, container, volume, secret, network or build container of the suite is left"; fi
     timing "whole run" "$(since "$t0")"
     printf '\n---- timings ----\n'; printf '%s\n' "${TIMINGS[@]}"; echo
+    if [ ${#PARITY_SUMMARY[@]} -gt 0 ]; then printf -- '---- parity (full image vs split) ----\n'; printf '%s\n' "${PARITY_SUMMARY[@]}"; echo; fi
     printf '%d passed, %d failed\n' "$NPASS" "$NFAIL"
     [ "$NFAIL" -eq 0 ]
 }

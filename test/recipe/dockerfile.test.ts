@@ -79,13 +79,17 @@ describe('distroless-init image', () => {
   it('a data directory the template also lists under runtime.directories gets the template\'s owner, not the full image\'s (httpd logs/)', async () => {
     const r = await cli(['image', 'httpd:2.4']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`d=$(canon_any /usr/local/apache2/logs); mkdir -p "$out$d"; chown 33:33 "$out$d"; chmod 0755 "$out$d"`);
+    expect(r.stdout).toContain(
+      `d=$(canon_any /usr/local/apache2/logs); mkdir -p "$out$d"; chown 33:33 "$out$d"; if [ -d "$d" ] && ! ismount "$d"; then chmod "$(stat -c %a "$d")" "$out$d"; else chmod 0755 "$out$d"; fi`,
+    );
     expect(r.stdout).not.toMatch(/canon_any \/usr\/local\/apache2\/logs\); mkdir -p "\$out\$d"; if \[ -d/);
     expect(r.stdout.match(/ancestors \/usr\/local\/apache2\/logs;/g)).toHaveLength(1);
     // apr-util's drivers are loaded with dlopen: copied with their closure
     expect(r.stdout).toContain('/usr/lib/*/apr-util-1/*.so');
-    // postgres' data directory (not a runtime directory) keeps the full image's owner
-    expect((await cli(['image', 'postgres:16'])).stdout).toContain('chown "$(stat -c %u:%g "$d")"');
+    // postgres' PGDATA is a VOLUME (mounted while the build runs): the template says 1777
+    expect((await cli(['image', 'postgres:16'])).stdout).toContain(
+      `d=$(canon_any /var/lib/postgresql/data); mkdir -p "$out$d"; chown 999:999 "$out$d"; if [ -d "$d" ] && ! ismount "$d"; then chmod "$(stat -c %a "$d")" "$out$d"; else chmod 1777 "$out$d"; fi`,
+    );
   });
 
   it('fails with DI5001 for an image no template knows, and prints nothing', async () => {
@@ -160,6 +164,26 @@ describe('the collector (stage 1) run by sh on a fake full image', () => {
     const libm = execFileSync('sh', ['-c', "ldconfig -p | awk '/libm.so.6 .*x86-64/ {print $NF; exit}'"], { encoding: 'utf8' }).trim() || '/lib/x86_64-linux-gnu/libm.so.6';
     cpSync(execFileSync('readlink', ['-f', libm], { encoding: 'utf8' }).trim(), join(root, 'srv/app/lib/mod_one.so'));
     writeFileSync(join(root, 'srv/share/app/data.txt'), 'data\n');
+    // a link inside a copied tree to a file outside it (the official postgres image's
+    // share/postgresql/NN/postgresql.conf.sample -> ../postgresql.conf.sample)
+    writeFileSync(join(root, 'srv/share/app.conf.sample'), 'sample\n');
+    symlinkSync('../app.conf.sample', join(root, 'srv/share/app/app.conf.sample'));
+    // a log file linked to the server's stdout (nginx): stays a link, /dev is not collected
+    mkdirSync(join(root, 'dev'), { recursive: true });
+    symlinkSync('/proc/self/fd/1', join(root, 'dev/stdout'));
+    symlinkSync('/dev/stdout', join(root, 'srv/share/app/access.log'));
+    // zoneinfo/localtime -> /etc/localtime -> zoneinfo/Etc/UTC (Debian's tzdata)
+    mkdirSync(join(root, 'usr/share/zoneinfo/Etc'), { recursive: true });
+    writeFileSync(join(root, 'usr/share/zoneinfo/Etc/UTC'), 'TZif\n');
+    symlinkSync('/etc/localtime', join(root, 'usr/share/zoneinfo/localtime'));
+    symlinkSync('/usr/share/zoneinfo/Etc/UTC', join(root, 'etc/localtime'));
+    // module data: present for one module, missing for the other (DI5003 in the build output)
+    cpSync(join(root, 'srv/app/lib/mod_one.so'), join(root, 'srv/app/lib/mod_two.so'));
+    mkdirSync(join(root, 'srv/app/lib/bitcode/one'), { recursive: true });
+    writeFileSync(join(root, 'srv/app/lib/bitcode/one/x.bc'), 'bc\n');
+    // a runtime directory the full image has: its mode (3777) wins over the template's
+    mkdirSync(join(root, 'run/sock'), { recursive: true });
+    execFileSync('chmod', ['3777', join(root, 'run/sock')]);
     writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\nbin:x:2:2:bin:/bin:/usr/sbin/nologin\napp:x:4242:4343:App:/srv:/bin/sh\n');
     writeFileSync(join(root, 'etc/group'), 'root:x:0:\nbin:x:2:\napp:x:4343:\n');
     mkdirSync(join(root, 'srv/data'), { recursive: true });
@@ -184,9 +208,14 @@ describe('the collector (stage 1) run by sh on a fake full image', () => {
         '  runtime:',
         '    binaries: [/srv/app/server]',
         "    modules: ['/srv/app/lib/*.so']",
-        '    files: [/srv/share/app, /srv/share/missing]',
+        '    files: [/srv/share/app, /srv/share/missing, /usr/share/zoneinfo]',
+        '    moduleData:',
+        "      - { module: /srv/app/lib/mod_one.so, paths: [/srv/app/lib/bitcode/one], feature: one's JIT }",
+        "      - { module: /srv/app/lib/mod_two.so, paths: [/srv/app/lib/bitcode/two] }",
+        "      - { module: /srv/app/lib/mod_three.so, paths: [/srv/app/lib/bitcode/three] }",
         '    directories:',
         "      - { path: /var/run/app, mode: '2770' }",
+        "      - { path: /run/sock, mode: '0755' }",
         '    stopSignal: SIGQUIT',
         '    env:',
         '      PATH: /srv/app',
@@ -205,6 +234,10 @@ describe('the collector (stage 1) run by sh on a fake full image', () => {
     const r = spawnSync('chroot', [root, '/usr/bin/sh', '/collect.sh'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('file /srv/share/missing is not in the image; skipped');
+    // DI5003 for a module whose data is missing; none for a module that is not there
+    expect(r.stderr).toContain('warning DI5003: /srv/app/lib/mod_two.so is in the image but /srv/app/lib/bitcode/two, which it reads at run time, is not');
+    expect(r.stderr).not.toContain('mod_one.so is in the image');
+    expect(r.stderr).not.toContain('mod_three');
     const out = join(root, 'out');
     // the binary as written, through its symlink, and the real file
     expect(readlinkSync(join(out, 'srv/app/server'))).toBe('server-1.0');
@@ -215,6 +248,16 @@ describe('the collector (stage 1) run by sh on a fake full image', () => {
     // the dlopen'd module and the data files
     expect(existsSync(join(out, 'srv/app/lib/mod_one.so'))).toBe(true);
     expect(readFileSync(join(out, 'srv/share/app/data.txt'), 'utf8')).toBe('data\n');
+    expect(readFileSync(join(out, 'srv/app/lib/bitcode/one/x.bc'), 'utf8')).toBe('bc\n');
+    // the link's target outside the copied tree came along: no dangling link
+    expect(readFileSync(join(out, 'srv/share/app/app.conf.sample'), 'utf8')).toBe('sample\n');
+    // time zones: zoneinfo/localtime -> /etc/localtime (made relative) -> Etc/UTC resolves
+    expect(readlinkSync(join(out, 'etc/localtime'))).toBe('../usr/share/zoneinfo/Etc/UTC');
+    expect(readFileSync(join(out, 'usr/share/zoneinfo/localtime'), 'utf8')).toBe('TZif\n');
+    const dangling = spawnSync('find', [out, '-xtype', 'l'], { encoding: 'utf8' }).stdout;
+    expect(dangling).toBe(`${out}/srv/share/app/access.log\n`);
+    expect(readlinkSync(join(out, 'srv/share/app/access.log'))).toBe('../../../dev/stdout');
+    expect(existsSync(join(out, 'dev'))).toBe(false);
     // users: root and the runtime uid only, without a login shell
     expect(readFileSync(join(out, 'etc/passwd'), 'utf8')).toBe('root:x:0:0:root:/root:/sbin/nologin\napp:x:4242:4343:App:/srv:/sbin/nologin\n');
     expect(readFileSync(join(out, 'etc/group'), 'utf8')).toBe('root:x:0:\napp:x:4343:\n');
@@ -222,6 +265,8 @@ describe('the collector (stage 1) run by sh on a fake full image', () => {
     expect(readlinkSync(join(out, 'var/run'))).toBe('../run');
     const run = statSync(join(out, 'run/app'));
     expect([run.uid, run.gid, (run.mode & 0o7777).toString(8)]).toEqual([4242, 4343, '2770']);
+    const sock = statSync(join(out, 'run/sock'));
+    expect([sock.uid, sock.gid, (sock.mode & 0o7777).toString(8)]).toEqual([4242, 4343, '3777']);
     const data = statSync(join(out, 'srv/data'));
     expect([data.uid, data.gid, (data.mode & 0o7777).toString(8)]).toEqual([4242, 4343, '750']);
     expect((statSync(join(out, 'tmp')).mode & 0o7777).toString(8)).toBe('1777');

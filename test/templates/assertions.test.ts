@@ -178,8 +178,9 @@ describe('redis', () => {
     expect(c.args).toEqual(['/etc/redis/sentinel.conf', '--sentinel']);
     const k8s = `apiVersion: v1\nkind: Pod\nmetadata: {name: r}\nspec:\n  containers:\n  - name: r\n    image: registry.k8s.io/redis:e2e\n`;
     const r2 = await cli(['--output-format', 'json'], k8s);
+    // left alone, with a warning that it looks like redis from a private registry (DI3041)
     expect(r2.stdout).toBe(k8s);
-    expect(JSON.parse(r2.stderr).diagnostics.map((d: { code: string }) => d.code)).toEqual(['DI3001']);
+    expect(JSON.parse(r2.stderr).diagnostics.map((d: { code: string }) => d.code)).toEqual(['DI3041']);
   });
 });
 
@@ -223,11 +224,12 @@ describe('--mirror: a registry prefix that serves Docker Hub images', () => {
       expect(hint.message).toContain(`distroless-init image --mirror harbor.example.com/dockerhub ${image} |`);
     }
   });
-  it('without --mirror, or under another prefix, the image is another registry\'s and is left alone', async () => {
+  it('without --mirror, or under another prefix, the image is another registry\'s and is left alone (DI3041 names the --mirror to pass)', async () => {
     for (const args of [[], ['--mirror', 'harbor.example.com/other']]) {
       const r = await cli([...args, '--output-format', 'json'], pod('harbor.example.com/dockerhub/postgres:16'));
       expect(r.stdout).toBe(pod('harbor.example.com/dockerhub/postgres:16'));
-      expect(JSON.parse(r.stderr).diagnostics.map((d: { code: string }) => d.code)).toEqual(['DI3001']);
+      expect(JSON.parse(r.stderr).diagnostics.map((d: { code: string }) => d.code)).toEqual(['DI3041']);
+      expect(r.stderr).toContain('--mirror harbor.example.com/dockerhub');
     }
   });
   it('a value that is not a registry prefix is a usage error (exit 2)', async () => {

@@ -46,7 +46,7 @@ const SPEC_KEYS: Record<keyof TemplateSpec, true> = {
 };
 const INIT_KEYS: Record<keyof TemplateInit, true> = { command: true, args: true, runAs: true, env: true };
 const MAIN_KEYS: Record<keyof TemplateMain, true> = { serverNames: true, command: true, extraArgs: true, writablePaths: true, ignoreArgs: true };
-const RUNTIME_KEYS: Record<keyof RuntimeSpec, true> = { binaries: true, modules: true, files: true, directories: true, stopSignal: true, env: true, notes: true };
+const RUNTIME_KEYS: Record<keyof RuntimeSpec, true> = { binaries: true, modules: true, files: true, moduleData: true, directories: true, stopSignal: true, env: true, notes: true };
 
 describe('schema and TypeScript types agree', () => {
   const keys = (o: object): string[] => Object.keys(o).sort();

@@ -59,3 +59,18 @@ t_version() {
     podman image unmount "$T_MAIN" >/dev/null 2>&1
     [ "$bad" = 0 ]
 }
+
+# ---- parity (test/e2e/parity.sh): the Pod fixture as it is (httpd-foreground with -f)
+P_FIXTURE=pod.yaml
+P_CHECKS="page_and_headers not_found mime_type access_log_and_time_zone"
+p_http() { t_get "$1" "$2" | tr -d '\r' | grep -av '^Date: '; }   # ETag and Last-Modified stay: same file, same mtime
+p_ready() { p_http "$1" / | head -n1 | grep -q ' 200 '; }
+p_page_and_headers() { p_http "$1" /; }
+p_not_found() { p_http "$1" /die2e-missing.html; }
+p_mime_type() { p_http "$1" /index.html | grep -E '^(HTTP|Content-Type)'; }
+# CustomLog /proc/self/fd/1 (the server's stdout): the request, with the local time's offset
+p_access_log_and_time_zone() {
+    p_http "$1" /die2e-log-probe >/dev/null
+    sleep 0.5
+    podman logs "$P_MAIN" 2>/dev/null | grep -F '"GET /die2e-log-probe HTTP/1.0" 404' | grep -oE ' [+-][0-9]{4}\] "GET [^"]*" [0-9]+' | head -n1
+}

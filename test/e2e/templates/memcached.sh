@@ -25,3 +25,11 @@ t_write_read() { t_send "$1" "set e2e 0 0 ${#2}\r\n$2\r\nget e2e\r\nquit\r\n" | 
 t_has_row() { t_send "$1" 'get e2e\r\nquit\r\n' | tr -d '\r' | grep -x "$2" >/dev/null; }
 t_version() { timeout 60 podman run --rm --network none "$T_MAIN" --version | grep '^memcached ' >/dev/null; }
 T_BUILD_ALL=1     # also builds the runtime image with podman build and docker build
+
+# ---- parity (test/e2e/parity.sh): the Pod fixture as it is (args -m 64)
+P_FIXTURE=pod.yaml
+P_CHECKS="settings version_and_libevent set_get_incr"
+p_ready() { t_send "$1" 'version\r\nquit\r\n' | grep -q '^VERSION '; }
+p_settings() { t_send "$1" 'stats settings\r\nquit\r\n' | tr -d '\r' | grep -E '^STAT (maxbytes|maxconns|tcpport|udpport|evictions|growth_factor|item_size_max|binding_protocol|hashpower_init|slab_reassign|lru_crawler|ext_item_size) '; }
+p_version_and_libevent() { t_send "$1" 'stats\r\nquit\r\n' | tr -d '\r' | grep -E '^STAT (version|libevent|pointer_size|max_connections) '; }
+p_set_get_incr() { t_send "$1" 'set die2e 0 0 1\r\n7\r\nincr die2e 35\r\nget die2e\r\nquit\r\n' | tr -d '\r'; }

@@ -79,3 +79,25 @@ t_init_noop() {
     } >>"$WORK/checks.log" 2>&1
 }
 t_version() { timeout 60 podman run --rm --network none "$T_MAIN" -V 2>&1 | grep '^nginx version: nginx/' >/dev/null; }
+
+# ---- parity (test/e2e/parity.sh): fixtures/nginx/parity.yaml, a server on 8080
+P_CHECKS="static_page mime_and_headers not_found gzip time_zone access_log"
+p_http() { # NET PATH [HEADER] : status line, headers without Date, and the body (CRs removed)
+    local net=$1
+    # shellcheck disable=SC2086  # $net is a list of options
+    timeout 15 podman run --rm --image-volume ignore --entrypoint bash $net "$T_FULL" -c \
+        'exec 3<>/dev/tcp/127.0.0.1/8080 || exit 1
+         { printf "GET %s HTTP/1.0\r\nHost: localhost\r\n" "$1"; [ -z "$2" ] || printf "%s\r\n" "$2"; printf "\r\n"; } >&3
+         timeout 5 cat <&3' _ "$2" "${3:-}" | tr -d '\r' | grep -av '^Date: '
+}
+p_ready() { p_http "$1" /tz | head -n1 | grep -q ' 200 '; }
+p_static_page() { p_http "$1" / | sed -n '/^$/,$p'; }
+p_mime_and_headers() { p_http "$1" /index.html | sed '/^$/q'; }
+p_not_found() { p_http "$1" /die2e-missing; }
+p_gzip() { local out; out=$(p_http "$1" /index.html 'Accept-Encoding: gzip' | sed '/^$/q'); grep -E '^(HTTP|Content-Encoding|Content-Type)' <<<"$out"; }
+p_time_zone() { p_http "$1" /tz | tail -n1; }
+p_access_log() { # the request is in the server's log (access.log -> /dev/stdout)
+    p_http "$1" /die2e-log-probe >/dev/null
+    sleep 0.5
+    podman logs "$P_MAIN" 2>/dev/null | grep -o '"GET /die2e-log-probe HTTP/1.0" 404' | head -n1
+}
