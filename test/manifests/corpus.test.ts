@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { splitDocuments } from '../../src/core/stream.js';
-import { cli, CORPUS, ROOT } from '../helpers.js';
+import { cli, CORPUS, HAS_CORPUS, ROOT, withoutCorpus } from '../helpers.js';
 import { validateWorkload } from '../k8s-schema.js';
 import { checkSplitInvariants } from './invariants.js';
 
@@ -26,10 +26,10 @@ function corpusFiles(): string[] {
   return out.sort();
 }
 
-const FILES = corpusFiles();
+const FILES = HAS_CORPUS ? corpusFiles() : [];
 const EXAMPLES = ['examples/postgres/deployment.yaml', 'examples/postgres/statefulset.yaml', 'examples/postgres/pod.yaml'];
 
-describe('the Kubernetes corpus', () => {
+describe.skipIf(withoutCorpus('the Kubernetes corpus'))('the Kubernetes corpus', () => {
   it('has files to test', () => expect(FILES.length).toBeGreaterThan(15));
 
   for (const f of FILES) {
