@@ -15,6 +15,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export const CORPUS = join(ROOT, '..', 'shared', 'corpus');
 export const HAS_CORPUS = existsSync(CORPUS);
+/** The project's own corpus: small files in the same shapes, so that every behaviour is covered without ../shared. */
+export const OWN_CORPUS = join(ROOT, 'test', 'fixtures', 'corpus');
 
 /**
  * True when the corpus is absent, after printing why the tests that read it are
