@@ -58,7 +58,6 @@ export function fixture(...parts: string[]): string {
   return readFileSync(join(ROOT, 'test', 'fixtures', ...parts), 'utf8');
 }
 
-
 /** The codes of the diagnostics in JSON stderr output. */
 export function codes(stderrJson: string): string[] {
   return (JSON.parse(stderrJson) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code);
