@@ -16,7 +16,7 @@
 //   BENCH_CMD      the command under test (default: the executable `bin/distroless-init.js`, run from
 //                  the repository root); split on blanks, '…' and "…" quote. Example: BENCH_CMD=cat.
 //
-// Method (see ../shared/knowledge/performance.md): every figure is a whole process, stdin from a
+// Method (docs/performance.md, the paragraph "Method"): every figure is a whole process, stdin from a
 // file, stdout to /dev/null. Wall time is taken around the child with a monotonic clock; peak
 // memory (max RSS) and cpu time come from GNU time (`/usr/bin/time -f '%e %M %U %S'`, Debian
 // package `time`). Each row runs one warm-up of each command, then n alternating pairs in ABBA

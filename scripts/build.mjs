@@ -1,10 +1,12 @@
 // Builds the two bundles: dist/cli.cjs (the command, one file: fast start-up,
 // no runtime dependencies; with its V8 code cache) and dist/index.js (the
-// library), plus the types.
+// library), plus the types and dist/THIRD-PARTY-NOTICES.md (the bundled packages'
+// licences, from the build metafiles).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { generateValidator } from './gen-validator.mjs';
+import { thirdPartyNotices } from './notices.mjs';
 
 const root = new URL('..', import.meta.url);
 const validatorPath = new URL('src/catalogue/validate.gen.js', root);
@@ -55,7 +57,7 @@ const common = {
 };
 // the library: ESM, code split so that what a function loads with import() stays out of the import
 rmSync(new URL('dist/chunks', root), { recursive: true, force: true });
-await build({
+const lib = await build({
   ...common,
   entryPoints: { index: new URL('src/index.ts', root).pathname },
   outdir: new URL('dist', root).pathname,
@@ -87,6 +89,9 @@ const cli = await build({
   define: { ...common.define, 'import.meta.url': '__importMetaUrl' },
 });
 writeFileSync(new URL('dist/cli.meta.json', root), JSON.stringify(cli.metafile));
+writeFileSync(new URL('dist/index.meta.json', root), JSON.stringify(lib.metafile));
+// what the bundles contain of other packages: name, version, licence and licence text of each
+writeFileSync(new URL('dist/THIRD-PARTY-NOTICES.md', root), thirdPartyNotices([cli.metafile, lib.metafile], new URL('.', root).pathname).text);
 // declarations for library users
 execFileSync(process.execPath, [new URL('node_modules/typescript/bin/tsc', root).pathname, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 // V8 code cache of the command (bin/distroless-init.js), from a warm-up run under the bin's

@@ -1,13 +1,31 @@
 /** Shared test helpers: run the real CLI in-process or as a spawned process. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../src/cli/main.js';
 
+export { tmp } from './tmp-dirs.js';
+
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The corpus of real manifests and Compose files written by other projects: a sibling
+ * folder of the clone (`../shared/corpus`), present in CI, absent from a fresh clone.
+ * The project's own fixtures (test/fixtures) cover every behaviour without it.
+ */
 export const CORPUS = join(ROOT, '..', 'shared', 'corpus');
+export const HAS_CORPUS = existsSync(CORPUS);
+/** The project's own corpus: small files in the same shapes, so that every behaviour is covered without ../shared. */
+export const OWN_CORPUS = join(ROOT, 'test', 'fixtures', 'corpus');
+
+/**
+ * True when the corpus is absent, after printing why the tests that read it are
+ * skipped: `describe.skipIf(withoutCorpus('...'))`.
+ */
+export function withoutCorpus(what: string): boolean {
+  if (!HAS_CORPUS) console.warn(`skipped: ${what}: the corpus ${CORPUS} is absent (a sibling folder of the clone; CI has it and runs these tests)`);
+  return !HAS_CORPUS;
+}
 export const BIN = join(ROOT, 'bin', 'distroless-init.js');
 
 export interface CliResult {
@@ -38,10 +56,6 @@ export function spawnCli(argv: string[], stdin = '', cwd = ROOT, env: Record<str
 
 export function fixture(...parts: string[]): string {
   return readFileSync(join(ROOT, 'test', 'fixtures', ...parts), 'utf8');
-}
-
-export function tmp(prefix = 'di-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
 }
 
 /** The codes of the diagnostics in JSON stderr output. */

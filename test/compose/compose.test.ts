@@ -1,6 +1,7 @@
 /**
  * Compose conversion: golden fixtures (UPDATE_GOLDEN=1 rewrites expected.yaml),
- * behaviour assertions, the corpus, the compose-spec schema and the real
+ * behaviour assertions, the corpus (the project's own, test/fixtures/corpus, and
+ * ../shared/corpus when it is there), the compose-spec schema and the real
  * `docker-compose config` (Debian's docker-compose 1.29, installed by .ci/run).
  */
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { transformCompose, validateCompose } from '../../src/adapters/compose.js';
 import { loadCatalogue } from '../../src/catalogue/load.js';
-import { CORPUS, ROOT, cli, codes, spawnCli, tmp } from '../helpers.js';
+import { CORPUS, OWN_CORPUS, ROOT, cli, codes, spawnCli, tmp, withoutCorpus } from '../helpers.js';
 import { composeTextViolations } from '../trust-invariants.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'compose');
@@ -303,40 +304,47 @@ describe('the compose command', () => {
   });
 });
 
-describe('corpus: every Compose file is rewritten (valid, accepted by docker-compose, idempotent) or returned byte for byte', () => {
-  const { catalogue } = loadCatalogue();
-  const files: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.ya?ml$/.test(e.name) && /^services:/m.test(readFileSync(p, 'utf8'))) files.push(p);
-    }
-  };
-  walk(CORPUS);
+const COMPOSE_SOURCES = [
+  { name: 'own corpus (test/fixtures/corpus)', dir: OWN_CORPUS, skip: false, min: 3 },
+  { name: 'corpus', dir: CORPUS, skip: withoutCorpus('the Compose corpus'), min: 30 },
+];
 
-  it('finds the Compose files of the corpus', () => {
-    expect(files.length).toBeGreaterThanOrEqual(30);
-  });
-
-  for (const f of files) {
-    it(f.slice(CORPUS.length + 1), async () => {
-      const text = readFileSync(f, 'utf8');
-      const r = transformCompose(text, { catalogue, file: f });
-      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-      if (!r.changed) {
-        expect(r.output).toBe(text);
-        return;
+for (const source of COMPOSE_SOURCES) {
+  describe.skipIf(source.skip)(`${source.name}: every Compose file is rewritten (valid, accepted by docker-compose, idempotent) or returned byte for byte`, () => {
+    const { catalogue } = loadCatalogue();
+    const files: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.ya?ml$/.test(e.name) && /^services:/m.test(readFileSync(p, 'utf8'))) files.push(p);
       }
-      expect(transformCompose(r.output, { catalogue }).changed).toBe(false);
-      expect(composeTextViolations(text, r.output, r.diagnostics)).toEqual([]);
-      const schema = await validateCompose(r.output, { original: text });
-      expect(schema.filter((d) => d.severity === 'error')).toEqual([]);
-      // docker-compose 1.29 must accept the output whenever it accepts the input (some inputs use newer keys)
-      const before = dockerComposeConfig(text);
-      const after = dockerComposeConfig(r.output);
-      if (before.status === 0) expect(after.status, after.stderr).toBe(0);
-      else expect(after.stderr.replace(/\/tmp\/\S+/g, '')).toBe(before.stderr.replace(/\/tmp\/\S+/g, ''));
+    };
+    if (!source.skip) walk(source.dir);
+
+    it('finds the Compose files of the corpus', () => {
+      expect(files.length).toBeGreaterThanOrEqual(source.min);
     });
-  }
-});
+
+    for (const f of files) {
+      it(f.slice(source.dir.length + 1), async () => {
+        const text = readFileSync(f, 'utf8');
+        const r = transformCompose(text, { catalogue, file: f });
+        expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+        if (!r.changed) {
+          expect(r.output).toBe(text);
+          return;
+        }
+        expect(transformCompose(r.output, { catalogue }).changed).toBe(false);
+        expect(composeTextViolations(text, r.output, r.diagnostics)).toEqual([]);
+        const schema = await validateCompose(r.output, { original: text });
+        expect(schema.filter((d) => d.severity === 'error')).toEqual([]);
+        // docker-compose 1.29 must accept the output whenever it accepts the input (some inputs use newer keys)
+        const before = dockerComposeConfig(text);
+        const after = dockerComposeConfig(r.output);
+        if (before.status === 0) expect(after.status, after.stderr).toBe(0);
+        else expect(after.stderr.replace(/\/tmp\/\S+/g, '')).toBe(before.stderr.replace(/\/tmp\/\S+/g, ''));
+      });
+    }
+  });
+}

@@ -1,6 +1,7 @@
 /**
- * Every Kubernetes file of the shared corpus (real manifests written by other
- * projects) runs through the real CLI: each is rewritten correctly or passes
+ * Every Kubernetes file of the project's own corpus (test/fixtures/corpus) and of
+ * the shared corpus (real manifests written by other projects, ../shared/corpus,
+ * CI only) runs through the real CLI: each is rewritten correctly or passes
  * through byte-identical with a diagnostic saying why; no crash, no error.
  * Every rewritten workload validates against the official Kubernetes schema.
  */
@@ -9,17 +10,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { splitDocuments } from '../../src/core/stream.js';
-import { cli, CORPUS, ROOT } from '../helpers.js';
+import { cli, CORPUS, HAS_CORPUS, OWN_CORPUS, ROOT, withoutCorpus } from '../helpers.js';
+import { manifestTextViolations } from '../trust-invariants.js';
 import { validateWorkload } from '../k8s-schema.js';
 import { checkSplitInvariants } from './invariants.js';
-import { manifestTextViolations } from '../trust-invariants.js';
 
-function corpusFiles(): string[] {
+function corpusFiles(corpus: string): string[] {
   const out: string[] = [];
-  for (const dir of readdirSync(CORPUS, { withFileTypes: true })) {
+  for (const dir of readdirSync(corpus, { withFileTypes: true })) {
     if (!dir.isDirectory()) continue;
-    for (const f of readdirSync(join(CORPUS, dir.name))) {
-      const text = readFileSync(join(CORPUS, dir.name, f), 'utf8');
+    for (const f of readdirSync(join(corpus, dir.name))) {
+      const text = readFileSync(join(corpus, dir.name, f), 'utf8');
       if (/^services:/m.test(text)) continue; // Compose: test/compose covers it
       out.push(join(dir.name, f));
     }
@@ -27,32 +28,37 @@ function corpusFiles(): string[] {
   return out.sort();
 }
 
-const FILES = corpusFiles();
+const SOURCES = [
+  { name: 'the project\'s own corpus', dir: OWN_CORPUS, files: corpusFiles(OWN_CORPUS), skip: false, min: 6 },
+  { name: 'the Kubernetes corpus', dir: CORPUS, files: HAS_CORPUS ? corpusFiles(CORPUS) : [], skip: withoutCorpus('the Kubernetes corpus'), min: 16 },
+];
 const EXAMPLES = ['examples/postgres/deployment.yaml', 'examples/postgres/statefulset.yaml', 'examples/postgres/pod.yaml'];
 
-describe('the Kubernetes corpus', () => {
-  it('has files to test', () => expect(FILES.length).toBeGreaterThan(15));
+for (const { name, dir, files, skip, min } of SOURCES) {
+  describe.skipIf(skip)(name, () => {
+    it('has files to test', () => expect(files.length).toBeGreaterThanOrEqual(min));
 
-  for (const f of FILES) {
-    it(f, async () => {
-      const input = readFileSync(join(CORPUS, f), 'utf8');
-      const r = await cli(['--output-format', 'json', '-v'], input);
-      const diagnostics = (JSON.parse(r.stderr) as { diagnostics: { code: string; severity: string; message: string }[] }).diagnostics;
-      expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-      expect(r.code).toBe(0);
-      if (r.stdout === input) {
-        // passed through: say why, for every workload
-        const workloads = parseAllDocuments(input).filter((d) => /Pod|Deployment|StatefulSet|DaemonSet|ReplicaSet|ReplicationController|Job|CronJob|List/.test(String(d.get('kind'))));
-        if (workloads.length) expect(diagnostics.length).toBeGreaterThan(0);
-      } else {
-        checkRewrite(input, r.stdout);
-        expect(manifestTextViolations(input, r.stdout, diagnostics)).toEqual([]);
-      }
-      const again = await cli([], r.stdout);
-      expect(again.stdout).toBe(r.stdout);
-    });
-  }
-});
+    for (const f of files) {
+      it(f, async () => {
+        const input = readFileSync(join(dir, f), 'utf8');
+        const r = await cli(['--output-format', 'json', '-v'], input);
+        const diagnostics = (JSON.parse(r.stderr) as { diagnostics: { code: string; severity: string; message: string }[] }).diagnostics;
+        expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+        expect(r.code).toBe(0);
+        if (r.stdout === input) {
+          // passed through: say why, for every workload
+          const workloads = parseAllDocuments(input).filter((d) => /Pod|Deployment|StatefulSet|DaemonSet|ReplicaSet|ReplicationController|Job|CronJob|List/.test(String(d.get('kind'))));
+          if (workloads.length) expect(diagnostics.length).toBeGreaterThan(0);
+        } else {
+          checkRewrite(input, r.stdout);
+          expect(manifestTextViolations(input, r.stdout, diagnostics)).toEqual([]);
+        }
+        const again = await cli([], r.stdout);
+        expect(again.stdout).toBe(r.stdout);
+      });
+    }
+  });
+}
 
 describe('examples', () => {
   for (const f of EXAMPLES) {

@@ -10,7 +10,7 @@ import { generate } from '../../bench/gen-manifests.mjs';
 import { fastParseDocument, sameTree } from '../../src/core/fast-yaml.js';
 import { splitDocuments } from '../../src/core/stream.js';
 import { cloneNode, needsQuotes } from '../../src/core/yaml-nodes.js';
-import { CORPUS, ROOT, yamlFiles } from '../helpers.js';
+import { CORPUS, ROOT, withoutCorpus, yamlFiles } from '../helpers.js';
 
 const OPTIONS = { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false } as const;
 const WORKLOAD = /^kind:[ \t]*["']?(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job|CronJob|ReplicationController)\b/m;
@@ -35,8 +35,8 @@ function check(text: string): 'fast' | 'fallback' | 'invalid' {
 }
 
 describe('the fast reader', () => {
-  it('reads every document of the corpus and the fixtures like yaml, or leaves it to yaml', () => {
-    const files = [...yamlFiles(CORPUS), ...yamlFiles(join(ROOT, 'test', 'fixtures'))];
+  /** Reads every document of `files` both ways; counts what the fast reader did. */
+  function readAll(files: string[]): { counts: Record<'fast' | 'fallback' | 'invalid', number>; workloads: { fast: number; all: number } } {
     const counts = { fast: 0, fallback: 0, invalid: 0 };
     const workloads = { fast: 0, all: 0 };
     for (const f of files) {
@@ -49,8 +49,21 @@ describe('the fast reader', () => {
         }
       }
     }
-    expect(counts.fast).toBeGreaterThan(150);
+    if (process.env.FAST_READER_REPORT === '1') console.log(`fast reader: ${JSON.stringify({ counts, workloads })}`);
+    return { counts, workloads };
+  }
+
+  it('reads every document of the fixtures like yaml, or leaves it to yaml', () => {
+    const { counts, workloads } = readAll(yamlFiles(join(ROOT, 'test', 'fixtures')));
+    expect(counts.fast).toBeGreaterThan(60);
+    expect(counts.invalid).toBeGreaterThan(0);
     // most hand-written workloads are in the subset (the rest use anchors, comments at the end, ...)
+    expect(workloads.fast / workloads.all).toBeGreaterThan(0.6);
+  });
+
+  it.skipIf(withoutCorpus('the fast reader on the corpus'))('reads every document of the corpus like yaml, or leaves it to yaml', () => {
+    const { counts, workloads } = readAll(yamlFiles(CORPUS));
+    expect(counts.fast).toBeGreaterThan(60);
     expect(workloads.fast / workloads.all).toBeGreaterThan(0.6);
   });
 

@@ -26,6 +26,15 @@ describe('built-in templates', () => {
     }
   });
 
+  it('point at the project\'s own docs/images.md (shipped in the package), which has a section for each', () => {
+    const sections = (readFileSync(join(ROOT, 'docs', 'images.md'), 'utf8').match(/^## .+$/gm) ?? []).join('\n');
+    for (const f of files) {
+      const text = readFileSync(join(TEMPLATES, f), 'utf8');
+      expect(text, f).toMatch(/Facts[^\n]*\n?[^\n]*docs\/images\.md/);
+      expect(sections, f).toContain(f.replace(/\.yaml$/, '').replace('-', '/'));
+    }
+  });
+
   for (const f of files) {
     it(`${f} parses with no diagnostic, its name matches the file, and it points editors at the schema`, () => {
       const text = readFileSync(join(TEMPLATES, f), 'utf8');

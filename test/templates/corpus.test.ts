@@ -1,5 +1,6 @@
 /**
- * Every Kubernetes file in the shared corpus that runs one of the catalogue's
+ * Every Kubernetes file in the project's own corpus (test/fixtures/corpus) and in
+ * the shared corpus (../shared/corpus, CI only) that runs one of the catalogue's
  * images (mysql, mariadb, mongo, redis, nginx, httpd, memcached, wordpress,
  * bitnami/postgresql, rabbitmq, elasticsearch, opensearch) goes through the
  * real CLI: no crash, no error diagnostic, the output parses, a second run
@@ -13,7 +14,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadCatalogue } from '../../src/catalogue/load.js';
 import { findTemplate } from '../../src/catalogue/match.js';
 import { parseImageRef } from '../../src/shared/image-ref.js';
-import { cli, CORPUS } from '../helpers.js';
+import { cli, CORPUS, HAS_CORPUS, OWN_CORPUS, withoutCorpus } from '../helpers.js';
 
 const { catalogue } = loadCatalogue();
 const OURS = new Set(['mysql', 'mariadb', 'mongo', 'redis', 'nginx', 'httpd', 'memcached', 'wordpress', 'bitnami-postgresql', 'rabbitmq', 'elasticsearch', 'opensearch']);
@@ -38,13 +39,13 @@ function containersOf(value: unknown, out: { name: string; image: string }[] = [
 /** Repository paths that look like one of our images (also when no template claims them, e.g. another registry). */
 const LOOKS_LIKE = /(^|\/)(mysql|mariadb|mongo|redis|nginx|httpd|memcached|wordpress|postgresql|rabbitmq|elasticsearch|opensearch)$/;
 
-function corpusFiles(): Found[] {
+function corpusFiles(corpus: string): Found[] {
   const found: Found[] = [];
-  for (const dir of readdirSync(CORPUS, { withFileTypes: true })) {
+  for (const dir of readdirSync(corpus, { withFileTypes: true })) {
     if (!dir.isDirectory()) continue;
-    for (const f of readdirSync(join(CORPUS, dir.name))) {
+    for (const f of readdirSync(join(corpus, dir.name))) {
       if (!/\.(ya?ml|json)$/.test(f)) continue;
-      const text = readFileSync(join(CORPUS, dir.name, f), 'utf8');
+      const text = readFileSync(join(corpus, dir.name, f), 'utf8');
       if (/^services:/m.test(text)) continue; // Compose files: the Compose converter's tests
       const containers: Found['containers'] = [];
       for (const doc of parseAllDocuments(text)) {
@@ -68,35 +69,41 @@ function corpusFiles(): Found[] {
   return found.sort((a, b) => a.file.localeCompare(b.file));
 }
 
-const FOUND = corpusFiles();
+const SOURCES = [
+  { name: 'own corpus files running catalogue images', dir: OWN_CORPUS, found: corpusFiles(OWN_CORPUS), skip: false, min: 5 },
+  { name: 'corpus files running catalogue images', dir: CORPUS, found: HAS_CORPUS ? corpusFiles(CORPUS) : [], skip: withoutCorpus('corpus files running catalogue images'), min: 8 },
+];
 
-describe('corpus files running catalogue images', () => {
-  it('finds them (mysql, redis, mongo, rabbitmq at least)', () => {
-    const templates = new Set(FOUND.flatMap((f) => f.containers.map((c) => c.template)).filter(Boolean));
-    expect(FOUND.length).toBeGreaterThanOrEqual(8);
-    for (const t of ['mysql', 'redis', 'mongo', 'rabbitmq']) expect(templates).toContain(t);
-    for (const t of templates) expect(OURS.has(t!)).toBe(true);
-  });
-
-  for (const { file, containers } of FOUND) {
-    it(`${file}: ${containers.map((c) => c.image).join(', ')}`, async () => {
-      const input = readFileSync(join(CORPUS, file), 'utf8');
-      const r = await cli(['--output-format', 'json', '-v'], input);
-      const diags = (JSON.parse(r.stderr) as { diagnostics: { code: string; severity: string; message: string }[] }).diagnostics;
-      expect(diags.filter((d) => d.severity === 'error' || d.code === 'DI9001')).toEqual([]);
-      expect(r.code).toBe(0);
-      for (const doc of parseAllDocuments(r.stdout)) expect(doc.errors).toEqual([]);
-      const split = new Set(r.stdout.match(/distroless-init\.io\/split: *"?([^"\n]+)/g)?.flatMap((m) => m.replace(/.*split: *"?/, '').split(',')) ?? []);
-      for (const c of containers) {
-        if (split.has(c.name)) continue;
-        // not split: a diagnostic names the container or its image and says why
-        const why = diags.filter((d) => ['DI3001', 'DI3004', 'DI3009', 'DI3010', 'DI3041', 'DI4003'].includes(d.code) && (d.message.includes(c.image) || d.message.includes(`"${c.name}"`)));
-        expect(why.length, `${c.name} (${c.image}) neither split nor explained`).toBeGreaterThan(0);
-        if (c.template && ['rabbitmq', 'elasticsearch', 'opensearch'].includes(c.template)) expect(why.map((d) => d.code)).toContain('DI3009');
-      }
-      const again = await cli(['--output-format', 'json'], r.stdout);
-      expect(again.code).toBe(0);
-      expect(again.stdout).toBe(r.stdout);
+for (const { name, dir, found: FOUND, skip, min } of SOURCES) {
+  describe.skipIf(skip)(name, () => {
+    it('finds them (mysql, redis, mongo, rabbitmq at least)', () => {
+      const templates = new Set(FOUND.flatMap((f) => f.containers.map((c) => c.template)).filter(Boolean));
+      expect(FOUND.length).toBeGreaterThanOrEqual(min);
+      for (const t of ['mysql', 'redis', 'mongo', 'rabbitmq']) expect(templates).toContain(t);
+      for (const t of templates) expect(OURS.has(t!)).toBe(true);
     });
-  }
-});
+
+    for (const { file, containers } of FOUND) {
+      it(`${file}: ${containers.map((c) => c.image).join(', ')}`, async () => {
+        const input = readFileSync(join(dir, file), 'utf8');
+        const r = await cli(['--output-format', 'json', '-v'], input);
+        const diags = (JSON.parse(r.stderr) as { diagnostics: { code: string; severity: string; message: string }[] }).diagnostics;
+        expect(diags.filter((d) => d.severity === 'error' || d.code === 'DI9001')).toEqual([]);
+        expect(r.code).toBe(0);
+        for (const doc of parseAllDocuments(r.stdout)) expect(doc.errors).toEqual([]);
+        // the split annotation, in YAML (`split: a,b`) or JSON (`"split": "a,b"`) output
+        const split = new Set(r.stdout.match(/distroless-init\.io\/split"?: *"?([^"\n]+)/g)?.flatMap((m) => m.replace(/.*split"?: *"?/, '').split(',')) ?? []);
+        for (const c of containers) {
+          if (split.has(c.name)) continue;
+          // not split: a diagnostic names the container or its image and says why
+          const why = diags.filter((d) => ['DI3001', 'DI3004', 'DI3009', 'DI3010', 'DI3041', 'DI4003'].includes(d.code) && (d.message.includes(c.image) || d.message.includes(`"${c.name}"`)));
+          expect(why.length, `${c.name} (${c.image}) neither split nor explained`).toBeGreaterThan(0);
+          if (c.template && ['rabbitmq', 'elasticsearch', 'opensearch'].includes(c.template)) expect(why.map((d) => d.code)).toContain('DI3009');
+        }
+        const again = await cli(['--output-format', 'json'], r.stdout);
+        expect(again.code).toBe(0);
+        expect(again.stdout).toBe(r.stdout);
+      });
+    }
+  });
+}
