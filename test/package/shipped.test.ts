@@ -51,12 +51,12 @@ describe('the package', () => {
     expect(packed()).toContain('dist/THIRD-PARTY-NOTICES.md');
   });
 
-  it('points its users at nothing outside it (no ../shared/ in templates, docs, src, examples, plugins, README)', () => {
+  it('points its users at nothing outside it (no ../shared/ in templates, docs, src, examples, plugins, README; src/shared/ is the project's own leaf module)', () => {
     const offenders: string[] = [];
     const walk = (p: string): void => {
       if (statSync(p).isDirectory()) {
         for (const e of readdirSync(p)) walk(join(p, e));
-      } else if (/\.(ts|js|mjs|cjs|json|ya?ml|md|sh|txt|tpl)$/.test(p) && /\.\.\/shared\//.test(readFileSync(p, 'utf8'))) {
+      } else if (/\.(ts|js|mjs|cjs|json|ya?ml|md|sh|txt|tpl)$/.test(p) && /\.\.\/shared\/(?!(diagnostics|image-ref|errors|names|shells|version)\.js)/.test(readFileSync(p, 'utf8'))) {
         offenders.push(p.slice(ROOT.length + 1));
       }
     };
