@@ -81,6 +81,16 @@ export const CODES = {
   // runtime-image recipe (DI5xxx)
   DI5001: { severity: 'error', title: 'no template for the image to build a runtime image from' },
   DI5002: { severity: 'error', title: 'template cannot describe a runtime image' },
+  // admission webhook (DI6xxx)
+  DI6001: { severity: 'error', title: 'malformed AdmissionReview (HTTP 400)' },
+  DI6002: { severity: 'error', title: 'webhook request body too large (HTTP 413)' },
+  DI6003: { severity: 'warning', title: 'pod admitted unchanged: the split reported an error' },
+  DI6004: { severity: 'warning', title: 'pod admitted unchanged: internal error in the webhook' },
+  DI6005: { severity: 'error', title: 'webhook request timed out (HTTP 408)' },
+  DI6006: { severity: 'info', title: 'not a pod CREATE: admitted unchanged' },
+  DI6007: { severity: 'error', title: 'webhook configuration reload failed: the last good one stays' },
+  DI6008: { severity: 'warning', title: 'TLS or connection error from a webhook client' },
+  DI6009: { severity: 'info', title: 'admission warnings left out' },
   // internal (DI9xxx)
   DI9001: { severity: 'error', title: 'internal error (please report a bug)' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
