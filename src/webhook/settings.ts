@@ -19,9 +19,11 @@ import { dirname, join, resolve } from 'node:path';
 import { readConfigText } from '../adapters/krm.js';
 import { loadCatalogue, withMirrors } from '../catalogue/load.js';
 import { normalizeMirror } from '../catalogue/match.js';
-import { diag, type Diagnostic } from '../core/diagnostics.js';
+import { diag, formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import type { Hardening } from '../core/hardening.js';
+import type { Metrics } from './metrics.js';
 import type { WebhookSettings } from './review.js';
+import type { LogEntry } from './server.js';
 
 export interface SettingsSource {
   /** Template directories (`--templates`). */
@@ -206,4 +208,21 @@ export class SettingsReloader {
     for (const w of this.watchers) w.close();
     this.watchers = [];
   }
+}
+
+/** Counts a reload in the metrics and logs it (DI6007 with the diagnostics when it failed). */
+export function reportReload(metrics: Metrics, log: (entry: LogEntry) => void): (event: ReloadEvent) => void {
+  return (event) => {
+    metrics.inc('config_reloads_total', { result: event.ok ? 'success' : 'failure' });
+    metrics.set('config_last_reload_success', {}, event.ok ? 1 : 0);
+    if (event.ok) log({ level: 'info', msg: 'templates and config reloaded' });
+    else {
+      log({
+        level: 'error',
+        msg: 'reload failed: the last good templates and config stay in use',
+        code: 'DI6007',
+        diagnostics: event.diagnostics.filter((d) => d.severity !== 'info').map(formatDiagnostic),
+      });
+    }
+  };
 }
