@@ -222,6 +222,11 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     socket.destroy();
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code?.startsWith('ERR_SSL_')) {
+      // a TLS failure is also a tlsClientError (counted and logged there)
+      socket.destroy();
+      return;
+    }
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     metrics.inc('errors_total', { kind: timeout ? 'timeout' : 'client' });
     if (err.code !== 'ECONNRESET') {
