@@ -1,7 +1,7 @@
 /**
  * One AdmissionReview (admission.k8s.io/v1) in, one out. The pod in
  * `request.object` goes through the same pipeline as the pipe filter
- * (`transformManifests`, as JSON); the JSON Patch is the difference between the
+ * (`transformManifests`, written as block YAML: to-yaml.ts); the JSON Patch is the difference between the
  * pod the API server sent and the pipeline's output, so a pod admitted here ends
  * up identical to the same pod run through `distroless-init`.
  *
@@ -9,11 +9,14 @@
  * cannot be split is allowed unchanged, with warnings. Library code: never
  * throws on input, never prints.
  */
+import { parseDocument } from 'yaml';
 import type { Catalogue } from '../catalogue/load.js';
 import type { Diagnostic, DiagnosticCode } from '../core/diagnostics.js';
 import type { Hardening } from '../core/hardening.js';
 import { transformManifests } from '../core/pipeline.js';
+import { fastParseDocument } from '../core/fast-yaml.js';
 import { diff, type JsonValue, type PatchOperation } from './patch.js';
+import { toBlockYaml } from './to-yaml.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
@@ -100,23 +103,71 @@ export function review(body: string, settings: WebhookSettings): ReviewResult {
     // the API server always sends both; a hand-made review may not (they are the same on both sides of the diff)
     input.apiVersion ??= 'v1';
     input.kind ??= 'Pod';
-    const r = transformManifests(JSON.stringify(input, null, 2), { ...settings, file: `pod ${namespace ? `${namespace}/` : ''}${podName ?? '?'}` });
-    const problems = r.diagnostics.filter((d) => d.severity !== 'info');
-    if (r.diagnostics.some((d) => d.severity === 'error')) {
-      const reason = 'the split reported an error: the pod is admitted unchanged';
-      const warnings = formatWarnings([{ code: 'DI6003', message: reason }, ...problems]);
-      return { ...respond(uid, [], warnings), ...withPod, outcome: 'declined', code: 'DI6003', reason, diagnostics: r.diagnostics };
+    // block YAML, not JSON: the pipeline's fast reader takes it, and a pod no template claims is not even parsed
+    const text = toBlockYaml(input);
+    const c = cached(settings, text) ?? remember(settings, text, split(text, input, settings));
+    if (c.outcome === 'declined') {
+      return { ...respond(uid, [], c.warnings), ...withPod, outcome: 'declined', code: 'DI6003', reason: DECLINED, diagnostics: c.diagnostics };
     }
-    const warnings = formatWarnings(problems);
-    if (!r.changed) return { ...respond(uid, [], warnings), ...withPod, outcome: 'unchanged', diagnostics: r.diagnostics };
-    const out = JSON.parse(r.output) as JsonValue;
-    const patch = diff(input, out);
-    return { ...respond(uid, patch, warnings), ...withPod, outcome: patch.length ? 'patched' : 'unchanged', patch, diagnostics: r.diagnostics };
+    return { ...respond(uid, c.patch, c.warnings), ...withPod, outcome: c.outcome, ...(c.patch.length ? { patch: c.patch } : {}), diagnostics: c.diagnostics };
   } catch (e) {
     const reason = `internal error while reviewing the pod: ${(e as Error).message}; admitted unchanged`;
     const warnings = formatWarnings([{ code: 'DI6004', message: reason }]);
     return { ...respond(uid, [], warnings), ...withPod, outcome: 'declined', code: 'DI6004', reason, diagnostics: [] };
   }
+}
+
+const DECLINED = 'the split reported an error: the pod is admitted unchanged';
+
+/** What a pod's text gives: the same for every pod with the same text (the pods of one ReplicaSet). */
+interface Split {
+  outcome: 'patched' | 'unchanged' | 'declined';
+  patch: PatchOperation[];
+  warnings: string[];
+  diagnostics: Diagnostic[];
+}
+
+function split(text: string, input: JsonValue, settings: WebhookSettings): Split {
+  const r = transformManifests(text, settings);
+  const problems = r.diagnostics.filter((d) => d.severity !== 'info');
+  if (r.diagnostics.some((d) => d.severity === 'error')) {
+    return { outcome: 'declined', patch: [], warnings: formatWarnings([{ code: 'DI6003', message: DECLINED }, ...problems]), diagnostics: r.diagnostics };
+  }
+  const warnings = formatWarnings(problems);
+  if (!r.changed) return { outcome: 'unchanged', patch: [], warnings, diagnostics: r.diagnostics };
+  const patch = diff(input, readYaml(r.output));
+  return { outcome: patch.length ? 'patched' : 'unchanged', patch, warnings, diagnostics: r.diagnostics };
+}
+
+/**
+ * Answers per settings and pod text, for the pods a controller creates from
+ * one template (a ReplicaSet scaling up sends the same pod many times). The
+ * settings object changes on every reload, which drops its entries.
+ */
+const CACHE = new WeakMap<WebhookSettings, Map<string, Split>>();
+const CACHE_ENTRIES = 128;
+const CACHE_MAX_TEXT = 64 * 1024;
+
+function cached(settings: WebhookSettings, text: string): Split | undefined {
+  return CACHE.get(settings)?.get(text);
+}
+
+function remember(settings: WebhookSettings, text: string, value: Split): Split {
+  if (text.length > CACHE_MAX_TEXT) return value;
+  let m = CACHE.get(settings);
+  if (!m) CACHE.set(settings, (m = new Map()));
+  if (m.size >= CACHE_ENTRIES) m.delete(m.keys().next().value!);
+  m.set(text, value);
+  return value;
+}
+
+const READ_OPTIONS = { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false } as const;
+
+/** The pipeline's output (one YAML document) as JSON: the fast reader, else yaml's parser. */
+function readYaml(text: string): JsonValue {
+  const doc = fastParseDocument(text, READ_OPTIONS) ?? parseDocument(text, READ_OPTIONS);
+  if (doc.errors.length) throw new Error(`the pipeline's output does not parse: ${doc.errors[0]!.message}`);
+  return doc.toJS({ maxAliasCount: 100 }) as JsonValue;
 }
 
 interface AdmissionRequest {
