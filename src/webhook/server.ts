@@ -68,9 +68,10 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       key: options.key,
       minVersion: 'TLSv1.2',
       handshakeTimeout: timeoutMs,
-      // Node's own guards against slow clients; the request handler below has its own deadline too
+      // Node's own guards against slow clients: the headers within the budget; the whole request a little
+      // later, so that a stalled body meets the handler's own deadline (readBody) first and gets its 408 with a reason
       headersTimeout: timeoutMs,
-      requestTimeout: timeoutMs,
+      requestTimeout: timeoutMs + 1000,
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeoutMs / 4))),
       keepAliveTimeout: 30_000,
       maxHeaderSize: 16 * 1024,
@@ -233,7 +234,8 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       log({ level: 'warn', msg: `client error: ${err.code ?? err.message}`, code: timeout ? 'DI6005' : 'DI6008', remote: (socket as { remoteAddress?: string }).remoteAddress });
     }
     if (socket.writable && !socket.destroyed) {
-      socket.end(timeout ? 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      const body = timeout ? `DI6005: request not received within ${timeoutMs} ms\n` : 'DI6008: bad request\n';
+      socket.end(`HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     }
     socket.destroy();
   });
