@@ -4,7 +4,7 @@
  * `..data` link. A broken template after a reload keeps the last good
  * catalogue, and the failure is logged (DI6007) and counted.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/webhook/metrics.js';
@@ -99,6 +99,28 @@ describe('webhook: templates and config reloaded on change', () => {
     expect(metrics.get('config_last_reload_success')).toBe(0);
     swap(config, 'apiVersion: distroless-init.io/v1alpha1\nkind: DistrolessInit\nspec:\n  images:\n    db: registry.example.com/pg:16.9\n');
     expect((await mainContainer()).image).toBe('registry.example.com/pg:16.9');
+  });
+
+  it('a ConfigMap volume as the kubelet writes it (files are links through ..data, which is swapped)', () => {
+    const cm = join(dir, 'configmap');
+    mkdirSync(cm);
+    const generation = (n: number, uid: number): void => {
+      const g = `..2026_12_04_00_00_0${n}.000000000`;
+      mkdirSync(join(cm, g));
+      writeFileSync(join(cm, g, 'postgres.yaml'), builtin.replace('uid: 999\n  gid: 999', `uid: ${uid}\n  gid: ${uid}`));
+      symlinkSync(g, join(cm, '..data_tmp'));
+      renameSync(join(cm, '..data_tmp'), join(cm, '..data'));
+    };
+    generation(1, 1101);
+    symlinkSync(join('..data', 'postgres.yaml'), join(cm, 'postgres.yaml'));
+    const source = { templates: [cm] };
+    const initial = loadSettings(source);
+    const uidOf = (r: SettingsReloader): number => r.get().catalogue.templates.find((t) => t.template.name === 'postgres')!.template.spec?.uid ?? -1;
+    const r = new SettingsReloader(source, { ...initial, settings: initial.settings! }, { checkIntervalMs: 0, watch: false });
+    expect(uidOf(r)).toBe(1101);
+    generation(2, 1102);
+    expect(uidOf(r)).toBe(1102);
+    r.close();
   });
 
   it('with an interval, the files are re-checked at most that often (fs.watch makes it sooner)', () => {
