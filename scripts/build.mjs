@@ -14,6 +14,8 @@ try { current = readFileSync(validatorPath, 'utf8'); } catch {}
 if (current !== fresh) writeFileSync(validatorPath, fresh);
 
 mkdirSync(new URL('dist', root), { recursive: true });
+// the version's one source (src/shared/version.ts reads it from package.json when not bundled)
+const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 
 // The built-in templates, validated now (schema + rules) and embedded in the bundles,
 // so that the CLI parses no template YAML at run time.
@@ -49,7 +51,7 @@ const common = {
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   logLevel: 'warning',
   metafile: true,
-  define: { __DISTROLESS_INIT_EMBEDDED__: 'true' },
+  define: { __DISTROLESS_INIT_EMBEDDED__: 'true', __DISTROLESS_INIT_VERSION__: JSON.stringify(version) },
 };
 // the library: ESM, code split so that what a function loads with import() stays out of the import
 rmSync(new URL('dist/chunks', root), { recursive: true, force: true });
@@ -85,8 +87,6 @@ const cli = await build({
   define: { ...common.define, 'import.meta.url': '__importMetaUrl' },
 });
 writeFileSync(new URL('dist/cli.meta.json', root), JSON.stringify(cli.metafile));
-const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
-writeFileSync(new URL('dist/version.js', root), `export const VERSION = ${JSON.stringify(version)};\n`);
 // declarations for library users
 execFileSync(process.execPath, [new URL('node_modules/typescript/bin/tsc', root).pathname, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 // V8 code cache of the command (bin/distroless-init.js), from a warm-up run under the bin's

@@ -10,7 +10,7 @@
  */
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { splitComposeServices } from '../core/apply-compose.js';
-import { diag, type Diagnostic } from '../core/diagnostics.js';
+import { diag, type Diagnostic } from '../shared/diagnostics.js';
 import { binaryProblem, firstLine, render, type TransformOptions, type TransformResult } from '../core/pipeline.js';
 
 /** Rewrites a Compose file. Never throws on bad input: problems are diagnostics. */

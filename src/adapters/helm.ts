@@ -22,9 +22,12 @@
  *     `Error: INSTALLATION FAILED: YAML parse error on distroless-init failed:
  *     <summary> …`. Nothing reaches the cluster: the error stops the install
  *     before any resource is built.
+ *
+ * The plugin-mode runner that wraps a command (its streams and exit code) is CLI
+ * code: src/cli/helm-plugin.ts.
  */
-import { InputError, UsageError, type Io } from '../cli/io.js';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../core/diagnostics.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../shared/diagnostics.js';
+import { CONFIG_API_VERSION } from '../shared/names.js';
 
 /** The annotation Helm 4 puts on every document it sends to a post-renderer, and splits the answer by. */
 export const HELM4_FILENAME_ANNOTATION = 'postrenderer.helm.sh/postrender-filename';
@@ -57,39 +60,6 @@ export function errorLines(diagnostics: readonly Diagnostic[]): string[] {
   return hasErrors(diagnostics) ? diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic) : [];
 }
 
-/**
- * Runs one command body in Helm 4 plugin mode: stdout is held back until the
- * end, stderr is still written (and kept for the summary), and usage or input
- * errors thrown by the body become the failure document too.
- */
-export async function runAsHelmPlugin(io: Io, body: (io: Io) => Promise<number>): Promise<number> {
-  let out = '';
-  const errors: string[] = [];
-  const inner: Io = {
-    ...io,
-    stdout: { write: (s: string) => (out += s) },
-    stderr: {
-      write: (s: string) => {
-        for (const line of s.split('\n')) if (/(^|: )error\b/.test(line) || line.startsWith('distroless-init: ')) errors.push(line);
-        return io.stderr.write(s);
-      },
-    },
-  };
-  let code: number;
-  try {
-    code = await body(inner);
-  } catch (e) {
-    const known = e instanceof UsageError || e instanceof InputError;
-    const message = known ? (e as Error).message : `internal error: ${(e as Error).message} (this is a bug: please report it with the chart)`;
-    io.stderr.write(`distroless-init: ${known ? message : ((e as Error).stack ?? message)}\n`);
-    errors.push(message);
-    code = e instanceof UsageError ? 2 : 1;
-  }
-  const answer = helmPluginAnswer(out, code, errors);
-  io.stdout.write(answer.stdout);
-  return answer.exitCode;
-}
-
 function summarise(errors: readonly string[], exitCode: number): string {
   const lines = errors.map((l) => l.trim().replace(/^distroless-init:\s*/, '')).filter(Boolean);
   if (!lines.length) return `exited with code ${exitCode} and no message`;
@@ -109,7 +79,7 @@ export function helmFailureDocument(summary: string): string {
     '# distroless-init could not rewrite the manifests. Helm 4 does not show a post-renderer',
     "# plugin's stderr, so the error travels in this document's file name annotation, and",
     '# Helm stops on the `kind` below, quoting it: "YAML parse error on distroless-init failed: …".',
-    'apiVersion: distroless-init.io/v1alpha1',
+    `apiVersion: ${CONFIG_API_VERSION}`,
     'kind:',
     '  error: distroless-init failed, see the message above',
     'metadata:',

@@ -3,8 +3,9 @@
  * out, as kpt (`kpt fn eval --exec`) and kustomize (`--enable-exec`) run exec
  * functions; and the options file of the kustomize legacy exec plugin.
  *
- * Options come from the function config: `apiVersion: distroless-init.io/v1alpha1`,
- * `kind: DistrolessInit` with `spec: {images, templates, security, mirrors}`, or a
+ * Options come from the function config (read by src/core/options.ts, the one
+ * option parser): `apiVersion: distroless-init.io/v1alpha1`, `kind:
+ * DistrolessInit` with `spec: {images, templates, security, mirrors}`, or a
  * ConfigMap whose `data` holds the same keys as strings (`images: "db=REF,…"`).
  * Diagnostics become `results`. Every item keeps its annotations and its
  * place; an item that did not change is copied as its original text (re-rendering
@@ -13,24 +14,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, type CST, type YAMLMap, type YAMLSeq } from 'yaml';
 import { loadCatalogue, withMirrors, type Catalogue } from '../catalogue/load.js';
-import { normalizeMirror } from '../catalogue/match.js';
-import { diag, hasErrors, type Diagnostic, type ResourceRef } from '../core/diagnostics.js';
+import { diag, hasErrors, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
 import { transformManifests } from '../core/pipeline.js';
-import { DEFAULT_HARDENING, type Hardening } from '../core/plan.js';
-
-export const CONFIG_API_VERSION = 'distroless-init.io/v1alpha1';
-export const CONFIG_KIND = 'DistrolessInit';
-
-/** Options read from a function config (DistrolessInit `spec` or ConfigMap `data`). */
-export interface FunctionConfig {
-  /** Main image per container or template name. */
-  images: Record<string, string>;
-  /** Extra template directories, resolved against `cwd`. */
-  templates: string[];
-  hardening: Partial<Hardening>;
-  /** Registry prefixes that serve Docker Hub's images. */
-  mirrors: string[];
-}
+import type { Hardening } from '../core/hardening.js';
+import { emptyOptions, readFunctionConfig, type FunctionConfig } from '../core/options.js';
 
 export interface ResourceListOptions {
   /** A ready catalogue (used unless the config names template directories: then the built-ins, `templates` and the config's are loaded). */
@@ -71,94 +58,12 @@ export function isResourceList(text: string): boolean {
   return RL_KIND.test(text) && RL_API.test(text);
 }
 
-/**
- * Reads a function config: a DistrolessInit object, or a ConfigMap. Unknown keys
- * and bad values are DI1008 errors; a missing config means "no options".
- */
-export function readFunctionConfig(value: unknown, file?: string): { config: FunctionConfig; diagnostics: Diagnostic[] } {
-  const config: FunctionConfig = { images: {}, templates: [], hardening: {}, mirrors: [] };
-  const diagnostics: Diagnostic[] = [];
-  const where = file ? { file } : {};
-  const bad = (message: string, field?: string): void => {
-    diagnostics.push(diag('DI1008', message, { ...where, ...(field ? { field } : {}) }));
-  };
-  if (value === undefined || value === null) return { config, diagnostics };
-  if (!isObject(value)) {
-    bad('the function config must be a mapping');
-    return { config, diagnostics };
-  }
-  const kind = value.kind;
-  if (kind === 'ConfigMap') {
-    const data = value.data ?? {};
-    if (!isObject(data)) {
-      bad('ConfigMap data must be a mapping', 'data');
-      return { config, diagnostics };
-    }
-    for (const [key, raw] of Object.entries(data)) {
-      const text = typeof raw === 'string' ? raw : String(raw);
-      const list = text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
-      if (key === 'images') {
-        for (const pair of list) addImage(config, pair, (m) => bad(m, `data.images`));
-      } else if (key === 'templates') {
-        config.templates.push(...list);
-      } else if (key === 'mirrors') {
-        addMirrors(config, list, (m) => bad(m, 'data.mirrors'));
-      } else if (key === 'security') {
-        for (const pair of list) addSecurity(config, pair, (m) => bad(m, 'data.security'));
-      } else if (key.startsWith('image.')) {
-        addImage(config, `${key.slice(6)}=${text.trim()}`, (m) => bad(m, `data.${key}`));
-      } else {
-        bad(`unknown key "${key}" in the ConfigMap data (expected images, templates, security, mirrors)`, `data.${key}`);
-      }
-    }
-    return { config, diagnostics };
-  }
-  if (kind !== CONFIG_KIND || (value.apiVersion !== undefined && value.apiVersion !== CONFIG_API_VERSION)) {
-    bad(`the function config must be apiVersion: ${CONFIG_API_VERSION}, kind: ${CONFIG_KIND} (or a ConfigMap), got ${String(value.apiVersion)} ${String(kind)}`);
-    return { config, diagnostics };
-  }
-  const spec = value.spec ?? {};
-  if (!isObject(spec)) {
-    bad('spec must be a mapping', 'spec');
-    return { config, diagnostics };
-  }
-  for (const [key, v] of Object.entries(spec)) {
-    if (key === 'images') {
-      if (isObject(v)) {
-        for (const [name, ref] of Object.entries(v)) {
-          if (typeof ref === 'string' && ref) config.images[name] = ref;
-          else bad(`spec.images.${name} must be an image reference string`, `spec.images.${name}`);
-        }
-      } else bad('spec.images must map a container or template name to an image reference', 'spec.images');
-    } else if (key === 'templates') {
-      const list = typeof v === 'string' ? [v] : v;
-      if (Array.isArray(list) && list.every((d) => typeof d === 'string')) config.templates.push(...(list as string[]));
-      else bad('spec.templates must be a list of directories', 'spec.templates');
-    } else if (key === 'mirrors') {
-      const list = typeof v === 'string' ? [v] : v;
-      if (Array.isArray(list) && list.every((d) => typeof d === 'string')) addMirrors(config, list as string[], (m) => bad(m, 'spec.mirrors'));
-      else bad('spec.mirrors must be a list of registry prefixes', 'spec.mirrors');
-    } else if (key === 'security') {
-      if (isObject(v)) {
-        for (const [k, b] of Object.entries(v)) {
-          if (!Object.hasOwn(DEFAULT_HARDENING, k) || typeof b !== 'boolean') {
-            bad(`spec.security.${k} must be one of ${Object.keys(DEFAULT_HARDENING).join(', ')} with true or false`, `spec.security.${k}`);
-          } else config.hardening[k as keyof Hardening] = b;
-        }
-      } else bad('spec.security must be a mapping of KEY: true|false', 'spec.security');
-    } else {
-      bad(`unknown field spec.${key} (expected images, templates, security, mirrors)`, `spec.${key}`);
-    }
-  }
-  return { config, diagnostics };
-}
-
-/** Reads a config file's text (kustomize legacy plugin: the file kustomize passes as the first argument). */
+/** Reads a config file's text (the kustomize plugin's file, `--config FILE`): YAML, then readFunctionConfig. */
 export function readConfigText(text: string, file: string): { config: FunctionConfig; diagnostics: Diagnostic[] } {
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length) {
     return {
-      config: { images: {}, templates: [], hardening: {}, mirrors: [] },
+      config: emptyOptions(),
       diagnostics: doc.errors.map((e) => diag('DI1008', `config is not valid YAML: ${e.message.split('\n')[0]}`, { file })),
     };
   }
@@ -339,28 +244,4 @@ function toJS(doc: Document, node: unknown): unknown {
   if (node === undefined || node === null) return undefined;
   if (isMap(node) || isSeq(node) || isScalar(node)) return node.toJS(doc, { maxAliasCount: 100 });
   return node;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function addImage(config: FunctionConfig, pair: string, bad: (m: string) => void): void {
-  const i = pair.indexOf('=');
-  if (i <= 0 || i === pair.length - 1) bad(`images expects NAME=REF, got "${pair}"`);
-  else config.images[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
-}
-
-function addMirrors(config: FunctionConfig, values: readonly string[], bad: (m: string) => void): void {
-  for (const v of values) {
-    const m = normalizeMirror(v);
-    if (m === undefined) bad(`mirrors expects registry prefixes (harbor.example.com/dockerhub), got "${v}"`);
-    else config.mirrors.push(m);
-  }
-}
-
-function addSecurity(config: FunctionConfig, pair: string, bad: (m: string) => void): void {
-  const m = /^([A-Za-z]+)=(true|false)$/.exec(pair);
-  if (!m || !Object.hasOwn(DEFAULT_HARDENING, m[1]!)) bad(`security expects KEY=true|false with KEY one of ${Object.keys(DEFAULT_HARDENING).join(', ')}; got "${pair}"`);
-  else config.hardening[m[1] as keyof Hardening] = m[2] === 'true';
 }

@@ -20,20 +20,20 @@
  *   pod has more than one container, otherwise the only container.
  * - `distroless-init.io/image.<container>` (existing): the main image.
  */
-import { diag, type Diagnostic } from '../core/diagnostics.js';
-import { parseImageRef } from '../core/image-ref.js';
+import { diag, type Diagnostic } from '../shared/diagnostics.js';
+import { parseImageRef } from '../shared/image-ref.js';
+import { KEY_PREFIX } from '../shared/names.js';
 import type { Catalogue, LoadedTemplate } from './load.js';
 import type { Template } from './template.js';
 import { validateTemplate } from './validate.gen.js';
 
-export const ADHOC_PREFIX = 'distroless-init.io/';
 export const ADHOC_ANNOTATIONS = {
-  initCommand: `${ADHOC_PREFIX}init-command`,
-  mainCommand: `${ADHOC_PREFIX}main-command`,
-  sharedPaths: `${ADHOC_PREFIX}shared-paths`,
-  user: `${ADHOC_PREFIX}user`,
-  initOnlyEnv: `${ADHOC_PREFIX}init-only-env`,
-  container: `${ADHOC_PREFIX}container`,
+  initCommand: `${KEY_PREFIX}init-command`,
+  mainCommand: `${KEY_PREFIX}main-command`,
+  sharedPaths: `${KEY_PREFIX}shared-paths`,
+  user: `${KEY_PREFIX}user`,
+  initOnlyEnv: `${KEY_PREFIX}init-only-env`,
+  container: `${KEY_PREFIX}container`,
 } as const;
 
 /** Name of the ad-hoc template in diagnostics (`split with template "custom-entrypoint"`). */
@@ -94,7 +94,7 @@ export function adhocCatalogue(
   const [dataPath = '/tmp', ...rest] = shared;
   const template: Template = {
     name: ADHOC_TEMPLATE_NAME,
-    description: `custom entrypoint of container "${container.name}" (from ${ADHOC_PREFIX}* annotations)`,
+    description: `custom entrypoint of container "${container.name}" (from ${KEY_PREFIX}* annotations)`,
     images: [ref.path],
     spec: {
       uid,
@@ -112,7 +112,7 @@ export function adhocCatalogue(
     const errors = (validateTemplate as unknown as { errors: { instancePath: string; message?: string }[] }).errors;
     return fail(errors.map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`));
   }
-  const loaded: LoadedTemplate = { template, file: `${ADHOC_PREFIX}* annotations`, builtin: false };
+  const loaded: LoadedTemplate = { template, file: `${KEY_PREFIX}* annotations`, builtin: false };
   // the keys findTemplate may look up: host/path (another registry), path, and a mirror's last component
   const keys = [ref.registry ? `${ref.registry}/${ref.path}` : ref.path, ref.path, ref.path.split('/').pop() ?? ref.path];
   const byImage = new Map(keys.map((k) => [k, loaded] as const));

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { diag, type Diagnostic } from '../core/diagnostics.js';
+import { diag, type Diagnostic } from '../shared/diagnostics.js';
 import type { Template } from './template.js';
 import { mergeSpecs } from './merge.js';
 import { validateSpec, validateTemplate } from './validate.gen.js';

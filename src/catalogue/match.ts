@@ -3,7 +3,7 @@
  * variants (from the tag), which variables, and the resulting spec with every
  * `{var}` placeholder expanded.
  */
-import type { ImageRef } from '../core/image-ref.js';
+import type { ImageRef } from '../shared/image-ref.js';
 import type { Catalogue, LoadedTemplate } from './load.js';
 import { mergeSpecs } from './merge.js';
 import type { Template, TemplateSpec } from './template.js';

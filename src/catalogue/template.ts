@@ -61,8 +61,12 @@ export interface TemplateSpec {
   main: TemplateMain;
   /** Env only the initialisation reads (names, `*` globs); removed from main. `_FILE` forms are included automatically. */
   initOnlyEnv?: string[];
-  /** Shell-free probes for main; `readiness` is added when main has none. */
-  probes?: { readiness?: ProbeSpec; liveness?: ProbeSpec };
+  /**
+   * Shell-free probes for main; `readiness` is added when main has none.
+   * `healthcheck`: an exec-form check (a client the runtime image has) used
+   * where a network probe has no form: Compose healthchecks.
+   */
+  probes?: { readiness?: ProbeSpec; liveness?: ProbeSpec; healthcheck?: { exec: string[] } };
   /** What a shell-free runtime image must contain (read by `distroless-init image`). */
   runtime?: RuntimeSpec;
   /** How the main image is named; `{path}`, `{tag}` and variables expand. */
@@ -115,6 +119,13 @@ export type ProbeSpec =
   | { exec: string[] }
   | { tcpSocket: { port: number } }
   | { httpGet: { path: string; port: number } };
+
+/** A probe in one line, for messages (Kubernetes and Compose alike): `exec ["pg_isready"]`, `tcpSocket :6379`, `httpGet :80/`. */
+export function describeProbe(p: ProbeSpec): string {
+  if ('exec' in p) return `exec ${JSON.stringify(p.exec)}`;
+  if ('tcpSocket' in p) return `tcpSocket :${p.tcpSocket.port}`;
+  return `httpGet :${p.httpGet.port}${p.httpGet.path}`;
+}
 
 export interface RuntimeSpec {
   /** Binaries to copy with their shared-library closure. */

@@ -1,7 +1,7 @@
 /** Reading the inputs the way kubectl does: stdin or `-`, files, directories (`-R` recursive). */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { diag, type Diagnostic } from '../core/diagnostics.js';
+import { diag, type Diagnostic } from '../shared/diagnostics.js';
 import { readStdin, type Io } from './io.js';
 
 export interface Input {

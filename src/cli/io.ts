@@ -6,7 +6,8 @@ import { closeSync, openSync, readSync, renameSync, rmSync, writeFileSync, write
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
+import { formatDiagnostic, type Diagnostic } from '../shared/diagnostics.js';
+import { InputError } from '../shared/errors.js';
 
 export interface Io {
   /** A stream (process.stdin), any async iterable of chunks, or a function giving the whole text (tests). */
@@ -16,12 +17,6 @@ export interface Io {
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
 }
-
-/** A wrong invocation: exit 2. */
-export class UsageError extends Error {}
-
-/** Bad input that stops the run: exit 1, message on stderr. */
-export class InputError extends Error {}
 
 /**
  * Standard input as chunks, read with blocking reads: no stream machinery, ~10

@@ -4,9 +4,10 @@
  * bug report. Nothing here calls process.exit: `run` returns the exit code.
  */
 import { Command, CommanderError } from 'commander';
-import { InputError, stdinChunks, UsageError, type Io } from './io.js';
+import { InputError, UsageError } from '../shared/errors.js';
+import { stdinChunks, type Io } from './io.js';
 import { manifestsCommand } from './commands/manifests.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../shared/version.js';
 
 type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
 

@@ -1,10 +1,10 @@
 /** Options shared by the commands that rewrite workloads, parsed into library options. */
 import type { Command } from 'commander';
 import type { Catalogue } from '../catalogue/load.js';
-import { normalizeMirror } from '../catalogue/match.js';
-import type { Diagnostic } from '../core/diagnostics.js';
-import { DEFAULT_HARDENING, type Hardening } from '../core/hardening.js';
-import { UsageError } from './io.js';
+import type { Diagnostic } from '../shared/diagnostics.js';
+import { DEFAULT_HARDENING } from '../core/hardening.js';
+import { parseOptionFlags, type FunctionConfig } from '../core/options.js';
+import { UsageError } from '../shared/errors.js';
 
 export interface CommonOptions {
   templates: string[];
@@ -31,26 +31,20 @@ export function commonOptions(cmd: Command): Command {
     .option('-v, --verbose', 'also print info diagnostics');
 }
 
-export function parseImages(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of pairs) {
-    const i = p.indexOf('=');
-    if (i <= 0 || i === p.length - 1) throw new UsageError(`--image expects NAME=REF, got "${p}"`);
-    out[p.slice(0, i)] = p.slice(i + 1);
-  }
-  return out;
-}
-
-export function parseHardening(pairs: readonly string[]): Partial<Hardening> {
-  const out: Partial<Hardening> = {};
-  for (const p of pairs) {
-    const m = /^([A-Za-z]+)=(true|false)$/.exec(p);
-    if (!m || !Object.hasOwn(DEFAULT_HARDENING, m[1]!)) {
-      throw new UsageError(`--security expects KEY=true|false with KEY one of ${Object.keys(DEFAULT_HARDENING).join(', ')}; got "${p}"`);
-    }
-    out[m[1] as keyof Hardening] = m[2] === 'true';
-  }
-  return out;
+/**
+ * The option flags of a command, read by the one option parser
+ * (src/core/options.ts, which also reads function configs); a problem is a
+ * usage error (exit 2).
+ */
+export function parseFlags(opts: Partial<Pick<CommonOptions, 'image' | 'templates' | 'security' | 'mirror'>>): FunctionConfig {
+  const { options, diagnostics } = parseOptionFlags({
+    images: opts.image ?? [],
+    templates: opts.templates ?? [],
+    security: opts.security ?? [],
+    mirrors: opts.mirror ?? [],
+  });
+  if (diagnostics.length) throw new UsageError(diagnostics.map((d) => d.message).join('\n'));
+  return options;
 }
 
 /**
@@ -69,13 +63,9 @@ export async function loadCatalogueFor(
   return { catalogue: withMirrors(loaded.catalogue, mirrors), diagnostics: loaded.diagnostics };
 }
 
-/** `--mirror` values: a registry host with an optional path, no tag or digest. */
+/** `--mirror` values (the commands that take no other option flag). */
 export function parseMirrors(values: readonly string[]): string[] {
-  return values.map((v) => {
-    const m = normalizeMirror(v);
-    if (m === undefined) throw new UsageError(`--mirror expects a registry host with an optional path (harbor.example.com/dockerhub), got "${v}"`);
-    return m;
-  });
+  return parseFlags({ mirror: [...values] }).mirrors;
 }
 
 export function checkFormat(format: string | undefined): 'text' | 'json' {

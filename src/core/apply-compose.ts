@@ -36,12 +36,15 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
-import type { ProbeSpec } from '../catalogue/template.js';
-import { diag, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import { planContainer, type ContainerInput, type MountPlan, type PlanOptions, type ProbeInput, type SplitPlan } from './plan.js';
+import { describeProbe } from '../catalogue/template.js';
+import { diag, type Diagnostic, type DiagnosticCode } from '../shared/diagnostics.js';
+import { KEY_PREFIX } from '../shared/names.js';
+import { planContainer, type Confinement, type ContainerInput, type MountPlan, type PlanOptions, type ProbeInput, type SplitPlan } from './plan.js';
+import { normalCapability, type UserSecurity } from './confinement.js';
 import { getMap, keyOf, newNode, setAfter, setScalar } from './yaml-nodes.js';
+import { detached, effective, effectiveElsewhere, isMergeKey, own, referencedAnchors, sharedAnchor } from './yaml-merge.js';
 
-export const COMPOSE_LABEL_PREFIX = 'distroless-init.io/';
+export const COMPOSE_LABEL_PREFIX = KEY_PREFIX;
 /** Set on a split main service: a later run leaves it alone. */
 export const SPLIT_LABEL = `${COMPOSE_LABEL_PREFIX}split`;
 /** Set on the init service this tool adds; the value is the main service's name. */
@@ -135,7 +138,7 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
     }
     const plan = result.plan;
     const node = pair.value;
-    const shared = sharedAnchor(node, referenced);
+    const shared = sharedAnchor(node, referenced, EDITED_KEYS);
     if (!isMap(node) || shared) {
       diagnostics.push(
         diag(
@@ -167,13 +170,30 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
       const dep = (deps as Record<string, { condition?: unknown } | null>)[service];
       if (dep?.condition !== 'service_healthy') continue;
       const otherNode = services.get(other, true);
-      diagnostics.push(
-        diag(
-          'DI4007',
-          `service "${other}" waits for "${service}" with condition: service_healthy, but the healthcheck of "${service}" needed a shell and was removed: "${other}" would never start. Change its condition to service_started, or give "${service}" a shell-free check (a template probe, or a healthcheck binary in the main image)`,
-          at(ctx, getMap(getMap(otherNode, 'depends_on'), service) ?? otherNode, `services.${other}.depends_on.${service}.condition`, other),
-        ),
-      );
+      const where = at(ctx, getMap(getMap(otherNode, 'depends_on'), service) ?? otherNode, `services.${other}.depends_on.${service}.condition`, other);
+      // Compose would wait forever: the dependent waits for the service to start instead, and says so
+      const depsNode = isMap(otherNode) ? own(doc, otherNode, 'depends_on') : undefined;
+      const entry = isMap(depsNode) ? depsNode.get(service, true) : undefined;
+      if (isMap(entry) && !sharedAnchor(otherNode, referenced, ['depends_on'])) {
+        setScalar(doc, entry, 'condition', 'service_started');
+        changed = true;
+        diagnostics.push(
+          diag(
+            'DI4007',
+            `service "${other}" waited for "${service}" with condition: service_healthy, but "${service}" has no shell-free healthcheck (its check needed a shell): changed to service_started, so "${other}" starts once "${service}" has started, not once it is ready. Give "${service}" an exec-form healthcheck with a binary its main image has to wait for readiness`,
+            where,
+          ),
+        );
+      } else {
+        diagnostics.push({
+          ...diag(
+            'DI4007',
+            `service "${other}" waits for "${service}" with condition: service_healthy, but the healthcheck of "${service}" needed a shell and was removed, and the condition cannot be edited here (an anchor or alias): "${other}" would never start. Change its condition to service_started, or give "${service}" a shell-free check`,
+            where,
+          ),
+          severity: 'error',
+        });
+      }
     }
   }
   return { changed, diagnostics };
@@ -194,6 +214,11 @@ interface ComposeService {
   labels?: unknown;
   depends_on?: unknown;
   tmpfs?: unknown;
+  privileged?: unknown;
+  read_only?: unknown;
+  cap_drop?: unknown;
+  cap_add?: unknown;
+  security_opt?: unknown;
   [k: string]: unknown;
 }
 
@@ -208,6 +233,7 @@ export function containerInput(name: string, svc: ComposeService): ContainerInpu
     probes: healthProbes(svc.healthcheck),
     hooks: hooks(svc),
     requiresNonRoot: false,
+    security: userSecurity(svc),
   };
   const command = argv(svc.entrypoint);
   const args = argv(svc.command);
@@ -219,6 +245,25 @@ export function containerInput(name: string, svc: ComposeService): ContainerInpu
   // a named non-root user (`user: postgres`) means the author did not want root
   if (user.name !== undefined && user.name !== 'root') input.requiresNonRoot = true;
   return input;
+}
+
+/** The service's own confinement: `privileged`, `read_only`, `cap_drop`, `cap_add`, `security_opt`. */
+function userSecurity(svc: ComposeService): UserSecurity {
+  const out: UserSecurity = {};
+  if (typeof svc.privileged === 'boolean') out.privileged = svc.privileged;
+  if (typeof svc.read_only === 'boolean') out.readOnlyRootFilesystem = svc.read_only;
+  const caps = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map((x) => normalCapability(String(x))) : typeof v === 'string' ? [normalCapability(v)] : undefined);
+  const drop = caps(svc.cap_drop);
+  const add = caps(svc.cap_add);
+  if (drop) out.capDrop = drop;
+  if (add) out.capAdd = add;
+  const opts = Array.isArray(svc.security_opt) ? svc.security_opt.map((x) => String(x)) : [];
+  for (const o of opts) {
+    const nnp = /^no-new-privileges(?:[:=](true|false))?$/.exec(o);
+    if (nnp) out.allowPrivilegeEscalation = nnp[1] === 'false';
+    if (/^seccomp[:=]/.test(o)) out.seccomp = true;
+  }
+  return out;
 }
 
 /** `entrypoint` / `command`: a list, or a string split the way Compose splits it (shell words, no expansion). */
@@ -430,10 +475,8 @@ function applyPlan(
   const written = new Set([...(argv(svc.entrypoint) ?? []), ...(argv(svc.command) ?? [])]);
   const fromInput = (a: string): string => (written.has(a) ? a : literal(a));
   const mounts = volumeMounts(svc.volumes);
-  const addedMounts = [
-    ...(plan.data.add ? [{ volume: plan.data.volume, path: plan.data.path }] : []),
-    ...plan.shared.filter((s) => s.add).map((s) => ({ volume: s.volume, path: s.path })),
-  ];
+  // named volumes (data, shared) are `volumes` entries; scratch paths are tmpfs
+  const addedMounts = plan.main.addMounts.filter((m) => m.kind !== 'scratch');
   // an anonymous volume at a path we mount a named volume on would be a second mount there
   const anonymousAt = new Set(mounts.filter((m) => m.kind === 'anonymous' && addedMounts.some((a) => a.path === m.path)).map((m) => m.index));
 
@@ -472,7 +515,13 @@ function applyPlan(
       for (const m of addedMounts) seq.items.push(newNode(doc, `${m.volume}:${m.path}`));
       add('volumes', seq);
     }
-    add('user', quoted(plan.init.runAsRoot ? '0:0' : `${plan.uid}:${plan.gid}`));
+    add('user', quoted(`${plan.init.confinement.runAsUser}:${plan.init.confinement.runAsGroup}`));
+    // the init starts from the service's own confinement (see confinement.ts)
+    for (const key of ['read_only', 'tmpfs', 'cap_drop', 'cap_add', 'security_opt', 'pids_limit']) {
+      const v = effective(doc, main, key);
+      if (v) add(key, detached(doc, v));
+    }
+    writeConfinement(doc, init, plan.init.confinement, plan.init.addMounts.filter((m) => m.kind === 'scratch').map((m) => m.path));
     add('restart', quoted('no'));
     for (const key of ['network_mode', 'networks']) {
       const v = effective(doc, main, key);
@@ -498,7 +547,7 @@ function applyPlan(
     main.delete('command');
     if (effective(doc, main, 'command')) setAfter(doc, main, 'command', newNode(doc, [], true), 'entrypoint');
   }
-  setAfter(doc, main, 'user', quoted(`${plan.uid}:${plan.gid}`), has(main, 'command') ? 'command' : 'entrypoint');
+  setAfter(doc, main, 'user', quoted(`${plan.main.confinement.runAsUser}:${plan.main.confinement.runAsGroup}`), has(main, 'command') ? 'command' : 'entrypoint');
 
   // env: init-only names removed, the template's env added
   if (plan.main.removeEnv.length || Object.keys(plan.main.setEnv).length) {
@@ -543,23 +592,24 @@ function applyPlan(
     for (const m of addedMounts) seq.items.push(newNode(doc, `${m.volume}:${m.path}`));
   }
 
-  // healthcheck
+  // healthcheck: an exec check (the template's exec probe, or its exec form of a network probe)
   let healthRemoved = false;
   const replacement = plan.probes.find((p) => p.role === 'readiness');
-  if (plan.removeProbes.includes('readiness') || (replacement?.replaces && !('exec' in replacement.probe))) {
+  const exec = replacement ? ('exec' in replacement.probe ? replacement.probe.exec : replacement.execForm) : undefined;
+  if (plan.removeProbes.includes('readiness') || (replacement?.replaces && !exec)) {
     healthRemoved = true;
     main.delete('healthcheck');
     if (effective(doc, main, 'healthcheck')) setAfter(doc, main, 'healthcheck', newNode(doc, { disable: true }, flow));
     if (replacement) {
-      notes.push(['DI4006', `healthcheck of "${name}" needs a shell and the template's check (${describe(replacement.probe)}) has no Compose form; removed`, 'healthcheck']);
+      notes.push(['DI4006', `healthcheck of "${name}" needs a shell and the template's check (${describeProbe(replacement.probe)}) has no Compose form; removed`, 'healthcheck']);
     }
-  } else if (replacement && 'exec' in replacement.probe) {
-    const test = newNode(doc, ['CMD', ...replacement.probe.exec.map(literal)], true);
+  } else if (replacement && exec) {
+    const test = newNode(doc, ['CMD', ...exec.map(literal)], true);
     if (replacement.replaces) {
       const h = own(doc, main, 'healthcheck');
       if (isMap(h)) setAfter(doc, h, 'test', test);
     } else if (!has(main, 'healthcheck') && !effective(doc, main, 'healthcheck')) {
-      setAfter(doc, main, 'healthcheck', newNode(doc, { test: ['CMD', ...replacement.probe.exec.map(literal)], interval: '10s' }, flow));
+      setAfter(doc, main, 'healthcheck', newNode(doc, { test: ['CMD', ...exec.map(literal)], interval: `${replacement.periodSeconds ?? 10}s` }, flow));
       const h = getMap(main, 'healthcheck')!;
       const t = h.get('test', true);
       if (isSeq(t)) t.flow = true;
@@ -592,29 +642,8 @@ function applyPlan(
     setAfter(doc, depMap, plan.init.name, newNode(doc, { condition: 'service_completed_successfully' }, depMap.flow ?? false));
   }
 
-  // hardening
-  const h = plan.hardening;
-  if (h.readOnlyRootFilesystem) {
-    setScalar(doc, main, 'read_only', true);
-    if (plan.scratch.length) {
-      let t = own(doc, main, 'tmpfs');
-      if (isScalar(t)) {
-        setAfter(doc, main, 'tmpfs', newNode(doc, [String(t.value)], flow));
-        t = main.get('tmpfs', true) as unknown as YAMLSeq;
-      }
-      if (!isSeq(t)) {
-        setAfter(doc, main, 'tmpfs', newNode(doc, [], flow), 'read_only');
-        t = main.get('tmpfs', true) as unknown as YAMLSeq;
-      }
-      const seq = t as YAMLSeq;
-      const present = new Set(seq.items.map((i) => String(keyOf(i)).split(':')[0]));
-      for (const s of plan.scratch) if (!present.has(s.path)) seq.items.push(newNode(doc, s.path));
-    }
-  }
-  if (h.dropAllCapabilities) ensureListValue(doc, main, 'cap_drop', 'ALL', (v) => v.toUpperCase() === 'ALL');
-  if (h.noPrivilegeEscalation) {
-    ensureListValue(doc, main, 'security_opt', 'no-new-privileges:true', (v) => /^no-new-privileges(?:[:=]true)?$/.test(v));
-  }
+  // hardening: the plan's confinement of main
+  writeConfinement(doc, main, plan.main.confinement, plan.main.addMounts.filter((m) => m.kind === 'scratch').map((m) => m.path));
 
   // label: a later run leaves this service alone
   const labels = own(doc, main, 'labels');
@@ -626,10 +655,54 @@ function applyPlan(
   return { newVolumes, healthRemoved, notes };
 }
 
-function describe(p: ProbeSpec): string {
-  if ('exec' in p) return `exec ${JSON.stringify(p.exec)}`;
-  if ('tcpSocket' in p) return `tcpSocket :${p.tcpSocket.port}`;
-  return `httpGet :${p.httpGet.port}${p.httpGet.path}`;
+/**
+ * Writes a planned confinement into a service (main, or the init being built):
+ * `user`, `read_only` + tmpfs scratch paths, `cap_drop: [ALL]` and the planned
+ * `cap_add`, `no-new-privileges:true` (replacing a `:false`), no `privileged`.
+ * `seccompRuntimeDefault` has no Compose form: Docker and Podman apply their
+ * default profile unless `security_opt` says otherwise.
+ */
+function writeConfinement(doc: Document, svc: YAMLMap, conf: Confinement, scratch: readonly string[], userAfter?: string): void {
+  const flow = svc.flow ?? false;
+  if (userAfter !== undefined) setAfter(doc, svc, 'user', quoted(`${conf.runAsUser}:${conf.runAsGroup}`), userAfter);
+  if (conf.unprivileged && (has(svc, 'privileged') || effective(doc, svc, 'privileged'))) {
+    svc.delete('privileged');
+    if (effective(doc, svc, 'privileged')) setAfter(doc, svc, 'privileged', false);
+  }
+  if (conf.readOnlyRootFilesystem) setScalar(doc, svc, 'read_only', true);
+  if (scratch.length) {
+    let t = own(doc, svc, 'tmpfs');
+    if (isScalar(t)) {
+      setAfter(doc, svc, 'tmpfs', newNode(doc, [String(t.value)], flow));
+      t = svc.get('tmpfs', true) as unknown as YAMLSeq;
+    }
+    if (!isSeq(t)) {
+      setAfter(doc, svc, 'tmpfs', newNode(doc, [], flow), 'read_only');
+      t = svc.get('tmpfs', true) as unknown as YAMLSeq;
+    }
+    const seq = t as YAMLSeq;
+    const present = new Set(seq.items.map((i) => String(keyOf(i)).split(':')[0]));
+    for (const p of scratch) if (!present.has(p)) seq.items.push(newNode(doc, p));
+  }
+  if (conf.capabilities) {
+    ensureListValue(doc, svc, 'cap_drop', 'ALL', (v) => normalCapability(v) === 'ALL');
+    const add = conf.capabilities.add;
+    if (add !== undefined) {
+      if (add.length === 0) {
+        svc.delete('cap_add');
+        if (effective(doc, svc, 'cap_add')) setAfter(doc, svc, 'cap_add', newNode(doc, [], true));
+      } else {
+        const current = own(doc, svc, 'cap_add');
+        const have = isSeq(current) ? current.items.map((i) => normalCapability(String(keyOf(i)))) : [];
+        if (!(have.length === add.length && add.every((c) => have.includes(c)))) setAfter(doc, svc, 'cap_add', newNode(doc, add, true), 'cap_drop');
+      }
+    }
+  }
+  if (conf.noNewPrivileges) {
+    const opts = own(doc, svc, 'security_opt');
+    if (isSeq(opts)) opts.items = opts.items.filter((i) => !/^no-new-privileges[:=]false$/.test(String(keyOf(i))));
+    ensureListValue(doc, svc, 'security_opt', 'no-new-privileges:true', (v) => /^no-new-privileges(?:[:=]true)?$/.test(v));
+  }
 }
 
 function dependsOnLong(v: unknown): Record<string, unknown> {
@@ -692,100 +765,6 @@ function isNodeLike(v: unknown): v is Node {
   return isMap(v) || isSeq(v) || isScalar(v) || isAlias(v);
 }
 
-/** The node Compose reads for `key`: the service's own value, else one from its merge keys (aliases resolved). */
-function effective(doc: Document, map: YAMLMap, key: string, depth = 0): Node | undefined {
-  if (depth > 20) return undefined;
-  for (const p of map.items) {
-    if (keyOf(p.key) === key) return resolve(doc, p.value);
-  }
-  for (const p of map.items) {
-    if (!isMergeKey(p.key)) continue;
-    const v = resolve(doc, p.value);
-    const sources = isSeq(v) ? v.items.map((i) => resolve(doc, i)) : [v];
-    for (const s of sources) {
-      if (!isMap(s)) continue;
-      const found = effective(doc, s, key, depth + 1);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-/** Whether a merge key of the service gives `key` a value (deleting the service's own one would bring it back). */
-function effectiveElsewhere(doc: Document, map: YAMLMap, key: string): boolean {
-  const merged = map.items.filter((p) => isMergeKey(p.key));
-  return effective(doc, { items: merged } as YAMLMap, key) !== undefined;
-}
-
-function resolve(doc: Document, v: unknown): Node | undefined {
-  let n = v;
-  for (let i = 0; i < 20 && isAlias(n); i++) n = n.resolve(doc);
-  return isMap(n) || isSeq(n) || isScalar(n) ? n : undefined;
-}
-
-/**
- * The service's own node for `key`, ready to edit: an alias or a value that
- * comes from a merge key is replaced by a detached copy set on the service.
- */
-function own(doc: Document, main: YAMLMap, key: string): Node | undefined {
-  const direct = main.items.find((p) => keyOf(p.key) === key);
-  if (direct && !isAlias(direct.value)) return (direct.value as Node | null) ?? undefined;
-  const eff = effective(doc, main, key);
-  if (!eff) return undefined;
-  const copy = detached(doc, eff);
-  if (direct) direct.value = copy;
-  else setAfter(doc, main, key, copy);
-  return copy;
-}
-
-/** A deep copy of a node with aliases replaced by copies of their targets and anchors removed. */
-function detached(doc: Document, node: Node): Node {
-  // a map with a merge key is written out merged
-  if (isMap(node) && node.items.some((p) => isMergeKey(p.key))) return newNode(doc, node.toJS(doc, { maxAliasCount: 100 }), node.flow ?? false);
-  const copy = node.clone() as Node;
-  const strip = (n: Node): Node => {
-    visit(n, {
-      Alias(_, a) {
-        const target = resolve(doc, a);
-        return target ? strip(target.clone() as Node) : new Scalar(null);
-      },
-      Node(_, x) {
-        if ('anchor' in x && x.anchor) delete (x as { anchor?: string }).anchor;
-      },
-    });
-    if ('anchor' in n && n.anchor) delete (n as { anchor?: string }).anchor;
-    return n;
-  };
-  if (isAlias(copy)) {
-    const target = resolve(doc, copy);
-    return target ? strip(target.clone() as Node) : new Scalar(null);
-  }
-  return strip(copy);
-}
-
-function referencedAnchors(doc: Document): Set<string> {
-  const names = new Set<string>();
-  visit(doc, {
-    Alias(_, a) {
-      names.add(a.source);
-    },
-  });
-  return names;
-}
-
-/** Describes why a service cannot be edited in place: it, or a value we edit, is an anchor used elsewhere. */
-function sharedAnchor(node: unknown, referenced: Set<string>): string | undefined {
-  if (!isMap(node)) return undefined;
-  if (node.anchor && referenced.has(node.anchor)) return `&${node.anchor}`;
-  for (const p of node.items) {
-    const k = keyOf(p.key);
-    if (typeof k !== 'string' || !EDITED_KEYS.includes(k)) continue;
-    const v = p.value as Node | null;
-    if (v && !isAlias(v) && 'anchor' in v && v.anchor && referenced.has(v.anchor)) return `${k}: &${v.anchor}`;
-  }
-  return undefined;
-}
-
 function addTopLevelVolumes(doc: Document, root: YAMLMap, names: readonly string[]): void {
   let vols: unknown = root.get('volumes', true);
   if (!isMap(vols)) {
@@ -822,10 +801,4 @@ function at(ctx: ComposeContext, node: unknown, field: string, service?: string)
     out.column = pos.col;
   }
   return out;
-}
-
-/** A `<<` merge key (the yaml library reads it as a Symbol when merge keys are on). */
-function isMergeKey(k: unknown): boolean {
-  if (!isScalar(k)) return false;
-  return k.value === '<<' || (typeof k.value === 'symbol' && k.value.description === '<<');
 }

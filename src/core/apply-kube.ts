@@ -5,8 +5,11 @@
 import { isMap, isSeq, type Document, type LineCounter, type YAMLMap, type YAMLSeq } from 'yaml';
 import { adhocCatalogue } from '../catalogue/adhoc.js';
 import type { ProbeSpec } from '../catalogue/template.js';
-import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
-import { planContainer, type ContainerInput, type PlanOptions, type SplitPlan } from './plan.js';
+import { diag, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
+import { KEY_PREFIX } from '../shared/names.js';
+import { planContainer, type AddedMount, type Confinement, type ContainerInput, type PlanOptions, type SplitPlan } from './plan.js';
+import { normalCapability, type UserSecurity } from './confinement.js';
+import { detached, referencedAnchors, usesMergeOrAlias } from './yaml-merge.js';
 import {
   cloneNode,
   ensureMap,
@@ -21,7 +24,7 @@ import {
 } from './yaml-nodes.js';
 import { pathToString, type Path, type WorkloadKind } from './workloads.js';
 
-export const ANNOTATION_PREFIX = 'distroless-init.io/';
+export const ANNOTATION_PREFIX = KEY_PREFIX;
 export const SKIP_ANNOTATION = `${ANNOTATION_PREFIX}skip`;
 export const SPLIT_ANNOTATION = `${ANNOTATION_PREFIX}split`;
 export const IMAGE_ANNOTATION = `${ANNOTATION_PREFIX}image.`;
@@ -83,21 +86,33 @@ export function splitWorkload(ctx: WorkloadContext): { changed: boolean; diagnos
     if (t?.metadata?.name) taken.add(t.metadata.name);
   }
   const podSec = (spec.securityContext ?? {}) as Record<string, unknown>;
+  const podSeccomp = isObj(podSec.seccompProfile);
 
   const plans: SplitPlan[] = [];
   (spec.containers as unknown[]).forEach((raw, i) => {
-    const node = containers.items[i];
     const field = `containers.[${i}]`;
     if (!raw || typeof raw !== 'object' || typeof (raw as { image?: unknown }).image !== 'string' || typeof (raw as { name?: unknown }).name !== 'string') {
-      diagnostics.push(diag('DI1006', `container ${i} has no name or image`, where(node, field)));
+      diagnostics.push(diag('DI1006', `container ${i} has no name or image`, where(containers.items[i], field)));
       return;
     }
     const c = raw as KubeContainer;
+    let node = containers.items[i] as YAMLMap;
     if (alreadySplit.has(c.name)) {
       diagnostics.push(diag('DI3003', `container "${c.name}" was already split (annotation ${SPLIT_ANNOTATION})`, where(node, field)));
       return;
     }
     const input = containerInput(c, podSec);
+    if (usesMergeOrAlias(node)) {
+      // kubectl reads merge keys and aliases: the container is edited as the merged copy kubectl sees
+      const anchor = isMap(node) ? node.anchor : undefined;
+      if (anchor && referencedAnchors(doc).has(anchor)) {
+        diagnostics.push(diag('DI3016', `container "${c.name}" is an anchor (&${anchor}) that other parts of the document reuse; splitting it would change them too, so it is left unchanged`, where(node, field)));
+        return;
+      }
+      const flat = detached(doc, node) as YAMLMap;
+      containers.items[i] = flat;
+      node = flat;
+    }
     const names = (spec.containers as { name?: unknown }[]).map((x) => String(x?.name));
     const adhoc = adhocCatalogue({ ...workloadAnn, ...podAnn }, c, names);
     for (const dg of adhoc.diagnostics) diagnostics.push({ ...dg, ...where(node, field) });
@@ -115,7 +130,7 @@ export function splitWorkload(ctx: WorkloadContext): { changed: boolean; diagnos
       for (const s of [...result.plan.scratch, ...result.plan.shared]) taken.add(s.volume);
       if (result.plan.data.add) taken.add(result.plan.data.volume);
       plans.push(result.plan);
-      applyPlan(doc, podSpec, node as YAMLMap, c, result.plan);
+      applyPlan(doc, podSpec, node, result.plan, podSeccomp);
     }
   });
   if (plans.length === 0) return { changed: false, diagnostics };
@@ -138,7 +153,7 @@ interface KubeContainer {
   command?: unknown;
   args?: unknown;
   env?: { name?: unknown; value?: unknown; valueFrom?: unknown }[];
-  envFrom?: { secretRef?: { name?: string }; configMapRef?: unknown }[];
+  envFrom?: { secretRef?: { name?: unknown }; configMapRef?: { name?: unknown } }[];
   volumeMounts?: { name?: unknown; mountPath?: unknown; subPath?: unknown; readOnly?: unknown }[];
   livenessProbe?: { exec?: { command?: unknown } };
   readinessProbe?: { exec?: { command?: unknown } };
@@ -153,16 +168,47 @@ function strings(v: unknown): string[] | undefined {
   return Array.isArray(v) ? v.map((x) => String(x)) : undefined;
 }
 
+/** A list field as written, or empty when it is absent or not a list (`env: 0` is reported by the schema check, not a crash). */
+function list<T>(v: T[] | undefined): T[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The container's own confinement: its securityContext over the pod's (the pod's has no capabilities or privileged). */
+function userSecurity(sec: Record<string, unknown>, podSec: Record<string, unknown>): UserSecurity {
+  const out: UserSecurity = {};
+  const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
+  const nonRoot = bool(sec.runAsNonRoot) ?? bool(podSec.runAsNonRoot);
+  if (nonRoot !== undefined) out.runAsNonRoot = nonRoot;
+  for (const k of ['privileged', 'allowPrivilegeEscalation', 'readOnlyRootFilesystem'] as const) {
+    const v = bool(sec[k]);
+    if (v !== undefined) out[k] = v;
+  }
+  const caps = isObj(sec.capabilities) ? sec.capabilities : {};
+  if (Array.isArray(caps.drop)) out.capDrop = caps.drop.map((x) => normalCapability(String(x)));
+  if (Array.isArray(caps.add)) out.capAdd = caps.add.map((x) => normalCapability(String(x)));
+  if (isObj(sec.seccompProfile) || isObj(podSec.seccompProfile)) out.seccomp = true;
+  return out;
+}
+
 function containerInput(c: KubeContainer, podSec: Record<string, unknown>): ContainerInput {
-  const sec = c.securityContext ?? {};
+  const sec = isObj(c.securityContext) ? c.securityContext : {};
   const input: ContainerInput = {
     name: c.name,
     image: c.image,
-    env: (c.env ?? [])
+    env: list(c.env)
       .filter((e) => typeof e?.name === 'string')
       .map((e) => (e.value !== undefined && e.valueFrom === undefined ? { name: String(e.name), value: String(e.value) } : { name: String(e.name) })),
-    envFromSecrets: (c.envFrom ?? []).map((e) => e?.secretRef?.name).filter((n): n is string => typeof n === 'string'),
-    mounts: (c.volumeMounts ?? [])
+    envFromSecrets: list(c.envFrom).map((e) => e?.secretRef?.name).filter((n): n is string => typeof n === 'string'),
+    envFromOther: list(c.envFrom)
+      .map((e) => e?.configMapRef?.name)
+      .filter((n): n is string => typeof n === 'string')
+      .map((name) => ({ kind: 'ConfigMap' as const, name })),
+    security: userSecurity(sec, podSec),
+    mounts: list(c.volumeMounts)
       .filter((m) => typeof m?.name === 'string' && typeof m.mountPath === 'string')
       .map((m) => ({
         volume: String(m.name),
@@ -192,7 +238,7 @@ function containerInput(c: KubeContainer, podSec: Record<string, unknown>): Cont
       input.hooks.push(exec ? { phase, exec } : { phase });
     }
   }
-  const ports = (c.ports ?? []).map((p) => p?.containerPort).filter((n): n is number => typeof n === 'number');
+  const ports = list(c.ports).map((p) => p?.containerPort).filter((n): n is number => typeof n === 'number');
   if (ports.length) input.ports = [...new Set(ports)];
   const uid = sec.runAsUser ?? podSec.runAsUser;
   const gid = sec.runAsGroup ?? podSec.runAsGroup;
@@ -213,10 +259,10 @@ const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
 const INIT_KEYS = new Set(['name', 'image', 'imagePullPolicy', 'command', 'args', 'workingDir', 'env', 'envFrom', 'volumeMounts', 'volumeDevices', 'resources', 'securityContext']);
 
 /** Writes one plan: the init container, then the main container's edits, then volumes. */
-function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: KubeContainer, plan: SplitPlan): void {
+function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, plan: SplitPlan, podSeccomp: boolean): void {
   const flow = podSpec.flow ?? false;
   // 1. init container: a copy of the original container's node (scalars, quoting and
-  //    comments as written), keeping only what an init container may have and needs
+  //    comments as written; its own securityContext too), keeping only what an init container may have and needs
   if (plan.init) {
     const init = cloneNode(main);
     for (const pair of [...init.items]) {
@@ -231,31 +277,8 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
       const have = new Set(env.items.map((i) => (isMap(i) ? String(i.get('name')) : '')));
       for (const [name, value] of extraEnv) if (!have.has(name)) env.items.push(newNode(doc, { name, value }, env.flow ?? false));
     }
-    const extraMounts = [
-      ...(plan.data.add ? [{ name: plan.data.volume, mountPath: plan.data.path }] : []),
-      ...plan.shared.filter((sh) => sh.add).map((sh) => ({ name: sh.volume, mountPath: sh.path })),
-    ];
-    if (extraMounts.length) {
-      const mounts = ensureSeq(doc, init, 'volumeMounts');
-      for (const m of extraMounts) mounts.items.push(newNode(doc, m, mounts.flow ?? false));
-    }
-    const securityContext = plan.init.runAsRoot
-      ? {
-          runAsUser: 0,
-          runAsGroup: 0,
-          runAsNonRoot: false,
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] },
-        }
-      : {
-          runAsUser: plan.uid,
-          runAsGroup: plan.gid,
-          runAsNonRoot: true,
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: ['ALL'] },
-        };
-    init.delete('securityContext');
-    setAfter(doc, init, 'securityContext', newNode(doc, securityContext, init.flow ?? false));
+    addMounts(doc, init, plan.init.addMounts);
+    writeSecurityContext(doc, init, plan.init.confinement, podSeccomp);
     const inits = ensureSeq(doc, podSpec, 'initContainers', undefined, 'containers');
     if (inits.flow || flow) {
       init.flow = true;
@@ -282,19 +305,11 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
   if (mounts && plan.main.removeMountPaths.length) {
     mounts.items = mounts.items.filter((m) => !(isMap(m) && plan.main.removeMountPaths.includes(String(m.get('mountPath')))));
   }
-  const addMounts = [
-    ...(plan.data.add ? [{ name: plan.data.volume, mountPath: plan.data.path }] : []),
-    ...plan.shared.filter((sh) => sh.add).map((sh) => ({ name: sh.volume, mountPath: sh.path })),
-    ...plan.scratch.map((s) => ({ name: s.volume, mountPath: s.path })),
-  ];
-  if (addMounts.length) {
-    const seq = ensureSeq(doc, main, 'volumeMounts');
-    for (const m of addMounts) seq.items.push(newNode(doc, m, seq.flow ?? false));
-  }
+  addMounts(doc, main, plan.main.addMounts);
   if (mounts && mounts.items.length === 0) main.delete('volumeMounts');
 
   for (const role of plan.removeProbes) main.delete(`${role}Probe`);
-  for (const { role, probe } of plan.probes) {
+  for (const { role, probe, periodSeconds } of plan.probes) {
     const key = `${role}Probe`;
     const existing = getMap(main, key);
     if (existing) {
@@ -303,7 +318,7 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
       const [hk, hv] = Object.entries(handler)[0]!;
       existing.items.unshift(doc.createPair(hk, newNode(doc, hv, existing.flow ?? false)));
     } else {
-      setAfter(doc, main, key, newNode(doc, { ...probeNode(probe), periodSeconds: 10 }, main.flow ?? false));
+      setAfter(doc, main, key, newNode(doc, { ...probeNode(probe), ...(periodSeconds ? { periodSeconds } : {}) }, main.flow ?? false));
     }
   }
   const lifecycle = getMap(main, 'lifecycle');
@@ -311,33 +326,45 @@ function applyPlan(doc: Document, podSpec: YAMLMap, main: YAMLMap, original: Kub
     for (const h of plan.removeHooks) lifecycle.delete(h.phase);
     if (lifecycle.items.length === 0) main.delete('lifecycle');
   }
-
-  const h = plan.hardening;
-  const sec = ensureMap(doc, main, 'securityContext');
-  setScalar(doc, sec, 'runAsUser', plan.uid);
-  setScalar(doc, sec, 'runAsGroup', plan.gid);
-  if (h.runAsNonRoot) setScalar(doc, sec, 'runAsNonRoot', true);
-  if (h.noPrivilegeEscalation) setScalar(doc, sec, 'allowPrivilegeEscalation', false);
-  if (h.readOnlyRootFilesystem) setScalar(doc, sec, 'readOnlyRootFilesystem', true);
-  if (h.dropAllCapabilities) {
-    const caps = ensureMap(doc, sec, 'capabilities');
-    const drop = getSeq(caps, 'drop');
-    const dropped = (drop?.toJSON() as unknown[] | undefined) ?? [];
-    if (!dropped.includes('ALL')) setAfter(doc, caps, 'drop', newNode(doc, ['ALL'], caps.flow ?? false));
-  }
-  if (h.seccompRuntimeDefault && !getMap(sec, 'seccompProfile')) {
-    setAfter(doc, sec, 'seccompProfile', newNode(doc, { type: 'RuntimeDefault' }, sec.flow ?? false));
-  }
+  writeSecurityContext(doc, main, plan.main.confinement, podSeccomp);
 
   // 3. volumes
-  const newVolumes = [
-    ...(plan.data.add ? [plan.data.volume] : []),
-    ...plan.shared.filter((sh) => sh.add).map((sh) => sh.volume),
-    ...plan.scratch.map((s) => s.volume),
-  ];
-  if (newVolumes.length) {
+  if (plan.addVolumes.length) {
     const vols = ensureSeq(doc, podSpec, 'volumes');
-    for (const name of newVolumes) vols.items.push(newNode(doc, { name, emptyDir: {} }, vols.flow ?? false));
+    for (const v of plan.addVolumes) vols.items.push(newNode(doc, { name: v.volume, emptyDir: {} }, vols.flow ?? false));
+  }
+}
+
+function addMounts(doc: Document, container: YAMLMap, add: readonly AddedMount[]): void {
+  if (!add.length) return;
+  const seq = ensureSeq(doc, container, 'volumeMounts');
+  for (const m of add) seq.items.push(newNode(doc, { name: m.volume, mountPath: m.path }, seq.flow ?? false));
+}
+
+/** Writes a planned confinement into a container's securityContext; values the plan leaves open stay as the container has them. */
+function writeSecurityContext(doc: Document, container: YAMLMap, conf: Confinement, podSeccomp: boolean): void {
+  const sec = ensureMap(doc, container, 'securityContext');
+  if (conf.unprivileged && sec.has('privileged')) sec.delete('privileged');
+  setScalar(doc, sec, 'runAsUser', conf.runAsUser);
+  setScalar(doc, sec, 'runAsGroup', conf.runAsGroup);
+  if (conf.runAsNonRoot !== undefined) setScalar(doc, sec, 'runAsNonRoot', conf.runAsNonRoot);
+  if (conf.noNewPrivileges) setScalar(doc, sec, 'allowPrivilegeEscalation', false);
+  if (conf.readOnlyRootFilesystem) setScalar(doc, sec, 'readOnlyRootFilesystem', true);
+  if (conf.capabilities) {
+    const caps = ensureMap(doc, sec, 'capabilities');
+    const drop = getSeq(caps, 'drop');
+    const dropped = ((drop?.toJSON() as unknown[] | undefined) ?? []).map((x) => normalCapability(String(x)));
+    if (!dropped.includes('ALL')) setAfter(doc, caps, 'drop', newNode(doc, ['ALL'], caps.flow ?? false));
+    const add = conf.capabilities.add;
+    if (add !== undefined) {
+      const current = ((getSeq(caps, 'add')?.toJSON() as unknown[] | undefined) ?? []).map((x) => normalCapability(String(x)));
+      const same = current.length === add.length && add.every((c) => current.includes(c));
+      if (add.length === 0) caps.delete('add');
+      else if (!same) setAfter(doc, caps, 'add', newNode(doc, add, caps.flow ?? false), 'drop');
+    }
+  }
+  if (conf.seccompRuntimeDefault && !podSeccomp && !getMap(sec, 'seccompProfile')) {
+    setAfter(doc, sec, 'seccompProfile', newNode(doc, { type: 'RuntimeDefault' }, sec.flow ?? false));
   }
 }
 

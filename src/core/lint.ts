@@ -3,8 +3,9 @@
  * that starts one (exec probes, lifecycle hooks, commands, Compose
  * `CMD-SHELL` healthchecks) fails there.
  */
+import { SHELL_NAMES } from '../shared/shells.js';
 
-const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'mksh', 'busybox', 'env']);
+const SHELLS = new Set(SHELL_NAMES);
 
 /** True when argv starts a shell: `sh -c …`, `/bin/bash …`, `busybox sh`, `env sh …`. */
 export function isShellCommand(argv: readonly string[]): boolean {

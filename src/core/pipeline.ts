@@ -6,13 +6,14 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Catalogue } from '../catalogue/load.js';
 import { splitWorkload } from './apply-kube.js';
-import { diag, type Diagnostic, type ResourceRef } from './diagnostics.js';
+import { diag, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
 import type { Hardening } from './plan.js';
 import { isJson, lastMarker, needsParsing, splitDocuments } from './stream.js';
 import { fastParseDocument, sameTree } from './fast-yaml.js';
 import { renderFast } from './fast-render.js';
 import { findTemplate } from '../catalogue/match.js';
-import { parseImageRef } from './image-ref.js';
+import { parseImageRef } from '../shared/image-ref.js';
+import { KEY_PREFIX } from '../shared/names.js';
 import { workloadKind } from './workloads.js';
 
 export interface TransformOptions {
@@ -204,7 +205,8 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
     const difference = reference.errors.length || reference.warnings.length ? 'yaml reports an error' : sameTree(fast, reference);
     if (difference) throw new Error(`self-check: the fast reader and yaml disagree at ${difference}`);
   }
-  const doc = fast ?? parseDocument(text, { lineCounter, ...PARSE_OPTIONS });
+  // merge keys (`<<: *base`) are read as kubectl reads them (the fast reader never accepts an alias, so it never sees one)
+  const doc = fast ?? parseDocument(text, { lineCounter, ...PARSE_OPTIONS, merge: true });
   const at = (pos: number): { line: number; column: number } => {
     const p = lineCounter.linePos(pos);
     return { line: p.line + lineOffset, column: p.col };
@@ -273,7 +275,7 @@ function unknownImagesOnly(
   text: string,
   catalogue: Catalogue,
 ): { images: { image: string; line: number; column: number; container?: string }[]; resource?: ResourceRef } | undefined {
-  if (text.includes('distroless-init.io/')) return undefined;
+  if (text.includes(KEY_PREFIX)) return undefined;
   const images: { image: string; line: number; column: number; container?: string }[] = [];
   let lines: string[] | undefined;
   for (const m of text.matchAll(IMAGE_LINE)) {

@@ -8,11 +8,13 @@
 import type { TemplateMatch } from '../catalogue/match.js';
 import { matchTemplate, mirrorOf } from '../catalogue/match.js';
 import type { Catalogue } from '../catalogue/load.js';
-import type { ProbeSpec, TemplateSpec } from '../catalogue/template.js';
-import { diag, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import { formatImageRef, parseImageRef, type ImageRef } from './image-ref.js';
+import { defaultMainImage } from '../catalogue/main-image.js';
+import { describeProbe, type ProbeSpec, type TemplateSpec } from '../catalogue/template.js';
+import { diag, type Diagnostic, type DiagnosticCode } from '../shared/diagnostics.js';
+import { parseImageRef, type ImageRef } from '../shared/image-ref.js';
 import { isShellCommand } from './lint.js';
 import { DEFAULT_HARDENING, type Hardening } from './hardening.js';
+import { decideConfinement, type Confinement, type UserSecurity } from './confinement.js';
 
 /** A container as both formats can describe it (Kubernetes semantics: `command` overrides ENTRYPOINT, `args` CMD). */
 export interface ContainerInput {
@@ -24,6 +26,8 @@ export interface ContainerInput {
   env: { name: string; value?: string }[];
   /** Names of Secrets imported wholesale (envFrom / env_file). */
   envFromSecrets: string[];
+  /** Other wholesale env imports whose keys are unknown here (Kubernetes `envFrom.configMapRef`). */
+  envFromOther?: { kind: 'ConfigMap' | 'env file'; name: string }[];
   mounts: MountPlan[];
   probes: ProbeInput[];
   /** Lifecycle hooks; `at` is the hook's position in its phase's list (Compose `post_start` / `pre_stop` are lists), `field` its name in messages. */
@@ -35,6 +39,8 @@ export interface ContainerInput {
   runAsGroup?: number;
   /** True when the pod or container requires a non-root user. */
   requiresNonRoot: boolean;
+  /** The container's own confinement (securityContext / Compose keys), for the init and main confinement rules. */
+  security?: UserSecurity;
 }
 
 export interface ProbeInput {
@@ -54,6 +60,14 @@ export interface MountPlan {
 }
 
 export { DEFAULT_HARDENING, type Hardening } from './hardening.js';
+export type { Confinement, UserSecurity } from './confinement.js';
+
+/** A mount the applier adds to a container: the data volume, a shared path, or a scratch path (emptyDir / Compose tmpfs). */
+export interface AddedMount {
+  volume: string;
+  path: string;
+  kind: 'data' | 'shared' | 'scratch';
+}
 
 export interface PlanOptions {
   catalogue: Catalogue;
@@ -83,6 +97,10 @@ export interface SplitPlan {
     runAsRoot: boolean;
     /** Env set on the init container only. */
     env: Record<string, string>;
+    /** Its security settings (see confinement.ts for the rule). */
+    confinement: Confinement;
+    /** Mounts added to the init container (the container's own are copied). */
+    addMounts: AddedMount[];
   };
   main: {
     image: string;
@@ -94,15 +112,25 @@ export interface SplitPlan {
     setEnv: Record<string, string>;
     /** Mount paths to remove from main (secret files only the init reads). */
     removeMountPaths: string[];
+    /** Its security settings: the hardening defaults over the container's own (see confinement.ts). */
+    confinement: Confinement;
+    /** Mounts added to main. */
+    addMounts: AddedMount[];
   };
+  /** Volumes the pod / project gains: every added mount's volume, once (Kubernetes: emptyDir; Compose: named volume, scratch as tmpfs). */
+  addVolumes: AddedMount[];
   /** The data volume both containers mount. */
   data: MountPlan & { add?: 'emptyDir' | 'volume' };
   /** Writable scratch paths of main (emptyDir / tmpfs), with a volume name each. */
   scratch: { volume: string; path: string }[];
   /** Paths the init step writes for main: a volume mounted in both (added unless the container mounts one there). */
   shared: (MountPlan & { add: boolean })[];
-  /** Probes to set on main (replacing a shell probe of that role, or adding a readiness probe). */
-  probes: { role: ProbeInput['role']; probe: ProbeSpec; replaces: boolean }[];
+  /**
+   * Probes to set on main (replacing a shell probe of that role, or adding a readiness probe with `periodSeconds`;
+   * Compose: healthcheck `interval`). `execForm`: the same check as an exec argv, for a network probe where only
+   * exec checks exist (Compose healthchecks), from the template's `probes.healthcheck`.
+   */
+  probes: { role: ProbeInput['role']; probe: ProbeSpec; replaces: boolean; periodSeconds?: number; execForm?: string[] }[];
   /** Probe roles to remove from main (needs a shell, no replacement). */
   removeProbes: ProbeInput['role'][];
   /** Lifecycle hooks to remove from main (`at` as in ContainerInput.hooks). */
@@ -121,36 +149,14 @@ function d(code: DiagnosticCode, message: string): Diagnostic {
 
 /** Plans the split of one container. */
 export function planContainer(c: ContainerInput, options: PlanOptions): PlanResult {
-  const ref = parseImageRef(c.image);
-  if (!ref) return { kind: 'skip', diagnostics: [d('DI3001', `image "${c.image}" is not a plain image reference; container "${c.name}" left unchanged`)] };
-  const match = matchTemplate(options.catalogue, ref);
-  if (!match) {
-    return { kind: 'skip', diagnostics: [d('DI3001', `no template for image "${c.image}"; container "${c.name}" left unchanged`)] };
-  }
-  if (match.template.decline) {
-    const needs = match.template.decline.needs ? ` A user template would have to provide: ${match.template.decline.needs}` : '';
-    return {
-      kind: 'skip',
-      diagnostics: [d('DI3009', `image "${c.image}" is declined by template "${match.template.name}": ${match.template.decline.reason}.${needs}`)],
-    };
-  }
-  const spec = match.spec as TemplateSpec;
-  if (spec.decline) {
-    const needs = spec.decline.needs ? ` A user template would have to provide: ${spec.decline.needs}` : '';
-    return {
-      kind: 'skip',
-      diagnostics: [d('DI3009', `image "${c.image}" (${match.variants.join(', ')}) is declined by template "${match.template.name}": ${spec.decline.reason}.${needs}`)],
-    };
-  }
-  const diagnostics: Diagnostic[] = [];
-  if (match.unsupported) {
-    diagnostics.push(d('DI3004', `image "${c.image}": ${match.unsupported}; container "${c.name}" left unchanged`));
-    return { kind: 'skip', diagnostics };
-  }
+  const found = templateFor(c, options);
+  if (found.kind === 'skip') return found;
+  const { match, spec } = found;
 
   const server = serverArgs(c, spec);
   if (!server.ok) return { kind: 'skip', diagnostics: [server.diagnostic] };
 
+  const diagnostics: Diagnostic[] = [];
   const hardening: Hardening = { ...DEFAULT_HARDENING, ...options.hardening };
   const taken = new Set(options.takenNames ?? []);
   const unique = (base: string): string => {
@@ -160,86 +166,45 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     return name;
   };
 
-  const mainImage = chooseMainImage(c, ref, match, spec, options, diagnostics);
+  const mainImage = chooseMainImage(c, found.ref, match, spec, options, diagnostics);
   if (!mainImage) return { kind: 'skip', diagnostics };
 
   if (match.defaulted) {
+    const series = Object.entries(match.vars).map(([k, v]) => `${k} ${v}`).join(', ');
     diagnostics.push(
-      d('DI3007', `image "${c.image}" does not pin a version; planned for ${Object.entries(match.vars).map(([k, v]) => `${k} ${v}`).join(', ')}. Pin the tag so that init and main stay on the same version`),
+      d('DI3007', `image "${c.image}" does not pin a version; the split assumes ${series} (the template's default series: paths, uid and binaries of that series). If the tag now means a newer series the init and main may not agree: pin the tag`),
     );
   }
 
-  // env: values the template sets unless the workload does; init-only env removed from main
-  const own = new Map(c.env.map((e) => [e.name, e.value]));
-  const setEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(spec.env ?? {})) if (!own.has(k)) setEnv[k] = v;
-  const initOnly = spec.initOnlyEnv ?? [];
-  const removeEnv = c.env.map((e) => e.name).filter((n) => isInitOnly(n, initOnly));
-
-  // data: the mount that holds the data directory, else a new one
-  const dataDir = (spec.dataEnv && own.get(spec.dataEnv)) || spec.dataPath;
-  const existing = c.mounts
-    .filter((m) => !m.readOnly && (dataDir === m.path || dataDir.startsWith(`${m.path.replace(/\/$/, '')}/`) || m.path === spec.dataPath))
-    .sort((a, b) => b.path.length - a.path.length)[0];
-  let data: SplitPlan['data'];
-  if (existing) {
-    data = { ...existing };
-  } else {
-    data = { volume: unique(`${c.name}-data`), path: spec.dataPath, add: 'emptyDir' };
-    if (spec.persistent !== false) diagnostics.push(
-      d('DI3005', `container "${c.name}" has no volume at ${spec.dataPath}; added "${data.volume}" for the data. Kubernetes: an emptyDir, lost with the pod; mount a PersistentVolumeClaim there to keep it. Compose: a named volume`),
-    );
-  }
+  const env = planEnv(c, spec);
+  const data = planData(c, spec, env, unique, diagnostics);
+  if (!data) return { kind: 'skip', diagnostics };
 
   // secret files that only the init reads (`*_FILE` of init-only env) are not mounted on main
   const removeMountPaths: string[] = [];
   for (const e of c.env) {
-    if (!e.name.endsWith('_FILE') || !isInitOnly(e.name, initOnly) || !e.value) continue;
+    if (!e.name.endsWith('_FILE') || !isInitOnly(e.name, env.initOnly) || !e.value) continue;
     const m = c.mounts.find((mt) => e.value === mt.path || e.value!.startsWith(`${mt.path.replace(/\/$/, '')}/`));
-    if (m && m !== existing && !removeMountPaths.includes(m.path)) removeMountPaths.push(m.path);
+    if (m && m.path !== data.path && !removeMountPaths.includes(m.path)) removeMountPaths.push(m.path);
+  }
+  for (const s of c.envFromSecrets) {
+    diagnostics.push(d('DI4005', `"${c.name}" imports all of Secret/env file "${s}"; init-only keys in it (${env.initOnly.join(', ')}) stay visible to the main container`));
+  }
+  for (const s of c.envFromOther ?? []) {
+    diagnostics.push(d('DI4005', `"${c.name}" imports all of ${s.kind} "${s.name}"; if it holds init-only keys (${env.initOnly.join(', ')}) they reach the main container. Move them to the init container or to a Secret read through env`));
   }
 
   const shared = (spec.shared ?? []).map((path) => {
     const m = c.mounts.find((mt) => mt.path === path);
     return m ? { ...m, add: false } : { volume: unique(`${c.name}-${slug(path)}`), path, add: true };
   });
-  const scratch = hardening.readOnlyRootFilesystem
+  const scratch = hardening.readOnlyRootFilesystem || c.security?.readOnlyRootFilesystem
     ? (spec.main.writablePaths ?? [])
         .filter((p) => !c.mounts.some((m) => m.path === p) && p !== data.path && !shared.some((sh) => sh.path === p))
         .map((p) => ({ volume: unique(`${c.name}-${slug(p)}`), path: p }))
     : [];
 
-  // probes and hooks: anything that needs a binary main does not have
-  const runtimeBins = runtimeBinaries(spec);
-  const probes: SplitPlan['probes'] = [];
-  const removeProbes: SplitPlan['removeProbes'] = [];
-  for (const p of c.probes) {
-    if (p.exec === undefined && p.shellString === undefined) continue; // tcp/http/grpc need no shell
-    if (p.exec && !isShellCommand(p.exec) && runtimeBins.has(basename(p.exec[0] ?? ''))) continue;
-    const template = (p.role === 'liveness' ? spec.probes?.liveness : undefined) ?? spec.probes?.readiness ?? spec.probes?.liveness;
-    const replacement = template && atDeclaredPort(template, c.ports);
-    const what = p.shellString !== undefined ? `"${p.shellString}"` : JSON.stringify(p.exec);
-    if (replacement) {
-      probes.push({ role: p.role, probe: replacement, replaces: true });
-      diagnostics.push(d('DI4001', `${p.role} check ${what} of "${c.name}" needs a shell or a binary the distroless image lacks; replaced by ${describeProbe(replacement)}`));
-    } else {
-      removeProbes.push(p.role);
-      const why = template ? `the template's ${describeProbe(template)} is not one of the ports the container declares (${c.ports?.join(', ')})` : 'the template has no shell-free form';
-      diagnostics.push(d('DI4002', `${p.role} check ${what} of "${c.name}" needs a shell or a binary the distroless image lacks and ${why}; removed`));
-    }
-  }
-  const readiness = spec.probes?.readiness && atDeclaredPort(spec.probes.readiness, c.ports);
-  if (readiness && !c.probes.some((p) => p.role === 'readiness')) probes.push({ role: 'readiness', probe: readiness, replaces: false });
-  const removeHooks: SplitPlan['removeHooks'] = [];
-  for (const h of c.hooks) {
-    if (!h.exec) continue;
-    if (!isShellCommand(h.exec) && runtimeBins.has(basename(h.exec[0] ?? ''))) continue;
-    removeHooks.push(h.at === undefined ? { phase: h.phase } : { phase: h.phase, at: h.at });
-    diagnostics.push(d('DI4002', `${h.field ?? h.phase} hook ${JSON.stringify(h.exec)} of "${c.name}" needs a shell or a binary the distroless image lacks; removed`));
-  }
-  for (const s of c.envFromSecrets) {
-    diagnostics.push(d('DI4005', `"${c.name}" imports all of Secret/env file "${s}"; init-only keys in it stay visible to the main container`));
-  }
+  const checks = planChecks(c, spec, server.args, diagnostics);
 
   let runAsRoot = spec.init?.runAs === 'root';
   if (runAsRoot && (c.requiresNonRoot || (c.runAsUser !== undefined && c.runAsUser !== 0))) {
@@ -249,11 +214,31 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   if (c.runAsUser !== undefined && c.runAsUser !== 0 && c.runAsUser !== spec.uid) {
     diagnostics.push(d('DI3013', `"${c.name}" sets runAsUser ${c.runAsUser}, but "${match.template.name}" data is owned by ${spec.uid}; the split uses ${spec.uid}`));
   }
-
-  for (const w of spec.warnings ?? []) diagnostics.push(d('DI3014', `"${c.name}" (template "${match.template.name}"): ${w}`));
   // a template whose root init step gives the data to uid itself may turn the pod fsGroup off
   if (spec.fsGroup === false && runAsRoot && options.hardening?.fsGroup === undefined) hardening.fsGroup = false;
+  const confinement = decideConfinement({
+    uid: spec.uid,
+    gid: spec.gid,
+    hardening,
+    user: c.security,
+    ...(c.runAsUser !== undefined ? { runAsUser: c.runAsUser } : {}),
+    ...(spec.init ? { init: { runAsRoot } } : {}),
+  });
+  for (const o of confinement.overridden) {
+    if (o.key === 'uid') continue; // DI3013 above
+    diagnostics.push(d('DI3017', `"${c.name}" sets ${o.field}: ${o.theirs}; main gets ${o.field}: ${o.ours} (hardening default). Pass --security ${o.key}=false to keep the container's own value`));
+  }
+  if (confinement.missingForInit.length) {
+    diagnostics.push(
+      d('DI3018', `the init step of "${c.name}" starts as root and needs ${confinement.missingForInit.join(', ')}, which the container's own securityContext does not grant; the init gets only what the container had (${confinement.init?.capabilities?.add?.join(', ') || 'none'}): add them to the container's capabilities if the init step fails`),
+    );
+  }
 
+  for (const w of spec.warnings ?? []) diagnostics.push(d('DI3014', `"${c.name}" (template "${match.template.name}"): ${w}`));
+
+  const dataMount: AddedMount[] = data.add ? [{ volume: data.volume, path: data.path, kind: 'data' }] : [];
+  const sharedMounts: AddedMount[] = shared.filter((sh) => sh.add).map((sh) => ({ volume: sh.volume, path: sh.path, kind: 'shared' }));
+  const scratchMounts: AddedMount[] = scratch.map((sc) => ({ volume: sc.volume, path: sc.path, kind: 'scratch' }));
   const args = withExtraArgs(server.args, spec, c);
   const plan: SplitPlan = {
     container: c.name,
@@ -262,18 +247,41 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     uid: spec.uid,
     gid: spec.gid,
     hardening,
-    main: { image: mainImage, command: spec.main.command, args, removeEnv, setEnv, removeMountPaths },
+    main: {
+      image: mainImage,
+      command: spec.main.command,
+      args,
+      removeEnv: env.removeEnv,
+      setEnv: env.setEnv,
+      removeMountPaths,
+      confinement: confinement.main,
+      addMounts: [...dataMount, ...sharedMounts, ...scratchMounts],
+    },
+    addVolumes: [...dataMount, ...sharedMounts, ...scratchMounts],
     data,
     scratch,
     shared,
-    probes,
-    removeProbes,
-    removeHooks,
+    ...checks,
     diagnostics,
   };
-  if (spec.init) {
+  if (spec.init && confinement.init) {
     const initArgs = spec.init.args === 'server' ? server.args : (spec.init.args ?? []);
-    plan.init = { name: unique(`${c.name}-init`), image: c.image, command: spec.init.command, args: initArgs, runAsRoot, env: spec.init.env ?? {} };
+    // a read-only root filesystem (the container's own) needs the scratch paths in the init step too
+    const initScratch = c.security?.readOnlyRootFilesystem ? scratchMounts : [];
+    plan.init = {
+      name: unique(`${c.name}-init`),
+      image: c.image,
+      command: spec.init.command,
+      args: initArgs,
+      runAsRoot,
+      env: spec.init.env ?? {},
+      confinement: confinement.init,
+      addMounts: [...dataMount, ...sharedMounts, ...initScratch],
+    };
+    const caps = confinement.init.capabilities?.add ?? [];
+    diagnostics.push(
+      d('DI3019', `init "${plan.init.name}" keeps the container's own security settings and runs as ${confinement.init.runAsUser}:${confinement.init.runAsGroup}${runAsRoot ? ` (its entrypoint drops to ${spec.uid}:${spec.gid} itself)` : ''}, with capabilities dropped except ${caps.length ? caps.join(', ') : 'none'}, no privilege escalation${confinement.initAdded.length ? `; beyond the container's own: ${confinement.initAdded.join(', ')}` : ''}`),
+    );
   }
   diagnostics.unshift(
     d('DI3012', `container "${c.name}" split with template "${match.template.name}"${match.variants.length ? ` (${match.variants.join(', ')})` : ''}: ${plan.init ? `init "${plan.init.name}" runs ${plan.init.command.map((a) => (a.includes('\n') ? '<script>' : a)).join(' ')}, ` : ''}main runs ${mainImage} as ${spec.uid}:${spec.gid}`),
@@ -281,6 +289,263 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   return { kind: 'split', plan };
 }
 
+/** The template and spec for the container's image, or why it is not split. */
+function templateFor(
+  c: ContainerInput,
+  options: PlanOptions,
+): { kind: 'found'; ref: ImageRef; match: TemplateMatch; spec: TemplateSpec } | { kind: 'skip'; diagnostics: Diagnostic[] } {
+  const ref = parseImageRef(c.image);
+  if (!ref) return { kind: 'skip', diagnostics: [d('DI3001', `image "${c.image}" is not a plain image reference; container "${c.name}" left unchanged`)] };
+  const match = matchTemplate(options.catalogue, ref);
+  if (!match) {
+    return { kind: 'skip', diagnostics: [d('DI3001', `no template for image "${c.image}"; container "${c.name}" left unchanged`)] };
+  }
+  const decline = match.template.decline ?? (match.spec as TemplateSpec | undefined)?.decline;
+  if (decline) {
+    const needs = decline.needs ? ` A user template would have to provide: ${decline.needs}` : '';
+    const variants = match.template.decline ? '' : ` (${match.variants.join(', ')})`;
+    return {
+      kind: 'skip',
+      diagnostics: [d('DI3009', `image "${c.image}"${variants} is declined by template "${match.template.name}": ${decline.reason}; container "${c.name}" left unchanged, with its shell.${needs}`)],
+    };
+  }
+  if (match.unsupported) {
+    return { kind: 'skip', diagnostics: [d('DI3004', `image "${c.image}": ${match.unsupported}; container "${c.name}" left unchanged`)] };
+  }
+  return { kind: 'found', ref, match, spec: match.spec as TemplateSpec };
+}
+
+interface EnvPlan {
+  own: Map<string, string | undefined>;
+  initOnly: string[];
+  setEnv: Record<string, string>;
+  removeEnv: string[];
+}
+
+/** Env: values the template sets unless the workload does; init-only env removed from main. */
+function planEnv(c: ContainerInput, spec: TemplateSpec): EnvPlan {
+  const own = new Map(c.env.map((e) => [e.name, e.value]));
+  const setEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec.env ?? {})) if (!own.has(k)) setEnv[k] = v;
+  const initOnly = spec.initOnlyEnv ?? [];
+  const removeEnv = c.env.map((e) => e.name).filter((n) => isInitOnly(n, initOnly));
+  return { own, initOnly, setEnv, removeEnv };
+}
+
+/**
+ * The data directory's volume. Rules (README "Where the data goes"):
+ * 1. the directory is the workload's own (`PGDATA`) when it sets the template's
+ *    `dataEnv`, else the template's default for the planned series;
+ * 2. a writable mount at or above that directory holds it;
+ * 3. else, when the user mounts a volume *inside* the image's data path (a
+ *    pre-18 postgres claim at /var/lib/postgresql/data planned as 18), the
+ *    data directory is moved onto that volume (`dataEnv` set in both
+ *    containers; DI3020): data never leaves the user's volume;
+ * 4. else a new volume is added at the directory itself (DI3005).
+ * A workload whose `dataEnv` names a directory no volume covers while it has
+ * a volume at the template's data path is refused (DI3021): the data would
+ * land beside the user's volume.
+ */
+function planData(
+  c: ContainerInput,
+  spec: TemplateSpec,
+  env: EnvPlan,
+  unique: (base: string) => string,
+  diagnostics: Diagnostic[],
+): SplitPlan['data'] | undefined {
+  const userDir = spec.dataEnv ? env.own.get(spec.dataEnv) : undefined;
+  const dataDir = userDir || (spec.dataEnv && spec.env?.[spec.dataEnv]) || spec.dataPath;
+  const writable = c.mounts.filter((m) => !m.readOnly);
+  const covers = (m: MountPlan, dir: string): boolean => dir === m.path || dir.startsWith(`${m.path.replace(/\/$/, '')}/`);
+  const existing = writable.filter((m) => covers(m, dataDir)).sort((a, b) => b.path.length - a.path.length)[0];
+  if (existing) return { ...existing };
+  const inside = writable.filter((m) => covers({ ...m, path: spec.dataPath }, m.path) && m.path !== spec.dataPath).sort((a, b) => a.path.length - b.path.length)[0];
+  if (userDir && (inside || writable.some((m) => m.path === spec.dataPath))) {
+    const theirs = inside?.path ?? spec.dataPath;
+    diagnostics.push(
+      d('DI3021', `"${c.name}" sets ${spec.dataEnv}=${userDir}, which no volume covers, while its volume is mounted at ${theirs}: the data would be written beside that volume and lost. Set ${spec.dataEnv} to a directory inside ${theirs}, or mount the volume at ${userDir}; container left unchanged`),
+    );
+    return undefined;
+  }
+  if (inside && spec.dataEnv && !userDir) {
+    diagnostics.push(
+      d('DI3020', `"${c.name}" mounts its volume at ${inside.path}, inside the image's data path ${spec.dataPath} (the planned series keeps its data at ${dataDir}): ${spec.dataEnv}=${inside.path} is set in both containers so that the data stays on that volume. Pin the image tag and set ${spec.dataEnv} yourself to silence this`),
+    );
+    env.setEnv[spec.dataEnv] = inside.path;
+    return { ...inside };
+  }
+  if (inside && !spec.dataEnv) {
+    diagnostics.push(
+      d('DI3021', `"${c.name}" mounts its volume at ${inside.path}, inside the image's data path ${spec.dataPath}, and the template has no variable to move the data there: the data would not be on that volume. Mount the volume at ${spec.dataPath}; container left unchanged`),
+    );
+    return undefined;
+  }
+  const data: SplitPlan['data'] = { volume: unique(`${c.name}-data`), path: dataDir, add: 'emptyDir' };
+  if (spec.persistent !== false) {
+    diagnostics.push(
+      d('DI3005', `container "${c.name}" has no volume at ${dataDir}; added "${data.volume}" for the data. Kubernetes: an emptyDir, lost with the pod; mount a PersistentVolumeClaim there to keep it. Compose: a named volume`),
+    );
+  }
+  return data;
+}
+
+/** Probes and hooks: anything that needs a shell or a binary the main image does not have. */
+function planChecks(
+  c: ContainerInput,
+  spec: TemplateSpec,
+  serverArgv: readonly string[],
+  diagnostics: Diagnostic[],
+): Pick<SplitPlan, 'probes' | 'removeProbes' | 'removeHooks'> {
+  const runtimeBins = runtimeBinaries(spec);
+  const probes: SplitPlan['probes'] = [];
+  const removeProbes: SplitPlan['removeProbes'] = [];
+  for (const p of c.probes) {
+    if (p.exec === undefined && p.shellString === undefined) continue; // tcp/http/grpc need no shell
+    if (p.exec && !isShellCommand(p.exec) && runtimeBins.has(basename(p.exec[0] ?? ''))) continue;
+    const what = p.shellString !== undefined ? `"${p.shellString}"` : JSON.stringify(p.exec);
+    // the user's own check, without its shell: `sh -c "pg_isready -p 5433"` keeps its port, user and database
+    const unwrapped = unwrapShell(p, runtimeBins, spec);
+    if (unwrapped) {
+      probes.push({ role: p.role, probe: { exec: unwrapped }, replaces: true });
+      diagnostics.push(d('DI4001', `${p.role} check ${what} of "${c.name}" needs a shell; replaced by the same command without it: ${JSON.stringify(unwrapped)}`));
+      continue;
+    }
+    const template = (p.role === 'liveness' ? spec.probes?.liveness : undefined) ?? spec.probes?.readiness ?? spec.probes?.liveness;
+    const replacement = template && atServerPort(atDeclaredPort(template, c.ports), serverArgv, c);
+    if (replacement) {
+      probes.push(withExecForm({ role: p.role, probe: replacement, replaces: true }, spec, serverArgv, c));
+      diagnostics.push(d('DI4001', `${p.role} check ${what} of "${c.name}" needs a shell or a binary the distroless image lacks; replaced by ${describeProbe(replacement)}`));
+    } else {
+      removeProbes.push(p.role);
+      const why = template ? `the template's ${describeProbe(template)} is not one of the ports the container declares (${c.ports?.join(', ')})` : 'the template has no shell-free form';
+      diagnostics.push(d('DI4002', `${p.role} check ${what} of "${c.name}" needs a shell or a binary the distroless image lacks and ${why}; removed`));
+    }
+  }
+  const readiness = spec.probes?.readiness && atServerPort(atDeclaredPort(spec.probes.readiness, c.ports), serverArgv, c);
+  if (readiness && !c.probes.some((p) => p.role === 'readiness')) probes.push(withExecForm({ role: 'readiness', probe: readiness, replaces: false, periodSeconds: 10 }, spec, serverArgv, c));
+  const removeHooks: SplitPlan['removeHooks'] = [];
+  for (const h of c.hooks) {
+    if (!h.exec) continue;
+    if (!isShellCommand(h.exec) && runtimeBins.has(basename(h.exec[0] ?? ''))) continue;
+    removeHooks.push(h.at === undefined ? { phase: h.phase } : { phase: h.phase, at: h.at });
+    diagnostics.push(d('DI4002', `${h.field ?? h.phase} hook ${JSON.stringify(h.exec)} of "${c.name}" needs a shell or a binary the distroless image lacks; removed`));
+  }
+  shellDependentSettings(c, serverArgv, diagnostics);
+  return { probes, removeProbes, removeHooks };
+}
+
+/** A network probe gets the template's exec-form check (aimed at the server's port) for formats that only have exec checks. */
+function withExecForm(p: SplitPlan['probes'][number], spec: TemplateSpec, serverArgv: readonly string[], c: ContainerInput): SplitPlan['probes'][number] {
+  if ('exec' in p.probe || !spec.probes?.healthcheck) return p;
+  const port = 'tcpSocket' in p.probe ? p.probe.tcpSocket.port : p.probe.httpGet.port;
+  const check = atServerPort({ exec: spec.probes.healthcheck.exec }, serverArgv, c);
+  const exec = check && 'exec' in check ? check.exec : spec.probes.healthcheck.exec;
+  const flag = CLIENT_PORT_FLAGS[basename(exec[0] ?? '')];
+  // the network probe's port (declared or configured) when the check names no port of its own
+  const tpl = spec.probes.readiness;
+  const defaultPort = tpl && !('exec' in tpl) ? ('tcpSocket' in tpl ? tpl.tcpSocket.port : tpl.httpGet.port) : undefined;
+  const named = exec.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const withPort = flag && !named && port !== defaultPort ? [exec[0]!, flag, String(port), ...exec.slice(1)] : exec;
+  return { ...p, execForm: withPort };
+}
+
+/**
+ * `sh -c "pg_isready -p 5433 -U app"` → `[/usr/lib/postgresql/16/bin/pg_isready, -p, 5433, -U, app]`
+ * when the inner command is one plain command (no shell syntax, no variables)
+ * of a binary the runtime image has. Undefined otherwise.
+ */
+function unwrapShell(p: ProbeInput, runtimeBins: Set<string>, spec: TemplateSpec): string[] | undefined {
+  let inner: string | undefined = p.shellString;
+  if (inner === undefined && p.exec && isShellCommand(p.exec)) {
+    const i = p.exec.findIndex((a) => a === '-c' || /^-[a-z]*c$/.test(a));
+    if (i > 0 && i === p.exec.length - 2) inner = p.exec[i + 1];
+  }
+  if (inner === undefined || /[|&;<>()$`\\"'*?[\]{}~#\n]/.test(inner)) return undefined;
+  const words = inner.trim().split(/\s+/).filter(Boolean);
+  const bin = words[0];
+  if (!bin || !runtimeBins.has(basename(bin))) return undefined;
+  const full = [...(spec.runtime?.binaries ?? []), ...spec.main.command.slice(0, 1)].find((b) => basename(b) === basename(bin));
+  return full ? [full, ...words.slice(1)] : undefined;
+}
+
+/**
+ * The template's probe aimed at the server's configured port when the server
+ * arguments set one the template's probe does not (postgres `-c port=5433` or
+ * `-p 5433`; redis `--port 6380`; mysqld `--port=3307`): exec probes of known
+ * clients get the port flag, network probes the port.
+ */
+function atServerPort(p: ProbeSpec | undefined, serverArgv: readonly string[], c: ContainerInput): ProbeSpec | undefined {
+  if (!p) return p;
+  const port = serverPort(serverArgv, c);
+  if (port === undefined) return p;
+  if ('exec' in p) {
+    const bin = basename(p.exec[0] ?? '');
+    const flag = CLIENT_PORT_FLAGS[bin];
+    if (!flag || p.exec.some((a) => a === flag || a.startsWith(`${flag}=`) || (flag.startsWith('--') ? false : a.startsWith(flag) && a.length > flag.length))) return p;
+    return { exec: [p.exec[0]!, flag, String(port), ...p.exec.slice(1)] }; // options before a redis-cli command word
+  }
+  if (c.ports?.length) return p; // the declared port already decided
+  return 'tcpSocket' in p ? { tcpSocket: { port } } : { httpGet: { ...p.httpGet, port } };
+}
+
+/** Port flags of the clients the templates use as probes. */
+const CLIENT_PORT_FLAGS: Record<string, string> = {
+  pg_isready: '-p',
+  'redis-cli': '-p',
+  'mariadb-admin': '--port',
+  mysqladmin: '--port',
+  mongosh: '--port',
+};
+
+/** The port a server's arguments set, if any (`-c port=N`, `-p N`, `--port N`, `--port=N`), else the container's PGPORT-like env. */
+function serverPort(argv: readonly string[], c: ContainerInput): number | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    let v: string | undefined;
+    if (a === '-c' && next && /^port\s*=/.test(next)) v = next.split('=')[1];
+    else if (/^-cport=/.test(a)) v = a.slice('-cport='.length);
+    else if ((a === '-p' || a === '--port') && next) v = next;
+    else if (a.startsWith('--port=')) v = a.slice('--port='.length);
+    if (v !== undefined && /^\s*\d{1,5}\s*$/.test(v)) return Number(v);
+  }
+  const env = c.env.find((e) => e.name === 'PGPORT')?.value;
+  return env && /^\d{1,5}$/.test(env) ? Number(env) : undefined;
+}
+
+/**
+ * Server settings that make the server itself run a shell (`archive_command`,
+ * `restore_command`, redis' piped logfile, ...): they fail in a shell-free main.
+ */
+const SHELL_SETTINGS: readonly { re: RegExp; what: string }[] = [
+  { re: /^(archive_command|restore_command|archive_cleanup_command|recovery_end_command|ssl_passphrase_command)\s*=\s*(.+)$/i, what: 'runs its value with /bin/sh' },
+  { re: /^(--?)?(logfile|log-error|general[-_]log[-_]file|slow[-_]query[-_]log[-_]file)[\s=]+["']?\|/i, what: 'pipes its output to a command through a shell' },
+  { re: /^(error_log|access_log|ErrorLog|CustomLog|TransferLog)\s+["']?\|/i, what: 'pipes its log to a command through a shell' },
+];
+
+function shellDependentSettings(c: ContainerInput, argv: readonly string[], diagnostics: Diagnostic[]): void {
+  const candidates: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if ((a === '-c' || a === '-g') && argv[i + 1] !== undefined) candidates.push(argv[++i]!);
+    else if (a.startsWith('-c') && a.length > 2) candidates.push(a.slice(2));
+    else if (a.startsWith('--') && !a.includes('=') && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) candidates.push(`${a} ${argv[++i]}`);
+    else candidates.push(a);
+  }
+  for (const text of candidates) {
+    for (const part of text.split(';').map((x) => x.trim())) {
+      for (const s of SHELL_SETTINGS) {
+        const m = s.re.exec(part);
+        if (!m) continue;
+        const value = m[2] ?? '';
+        if (/^(''|""|)$/.test(value.trim())) continue; // an empty command runs nothing
+        diagnostics.push(
+          d('DI4008', `"${c.name}" sets ${part}: the server ${s.what}, and the shell-free main image has none, so it fails at run time (exit 127). Use a setting that needs no shell (e.g. postgres archive_library, a log file), or keep this container unsplit`),
+        );
+      }
+    }
+  }
+}
 /** The server's arguments, from the container's command/args and the image's entrypoint convention. */
 function serverArgs(c: ContainerInput, spec: TemplateSpec): { ok: true; args: string[] } | { ok: false; diagnostic: Diagnostic } {
   if (spec.main.ignoreArgs) return { ok: true, args: [] };
@@ -336,7 +601,7 @@ function chooseMainImage(
     }
     return chosen;
   }
-  const derived = spec.mainImage ?? formatImageRef({ ...ref, tag: `${ref.tag ?? 'latest'}-distroless`, digest: undefined });
+  const derived = defaultMainImage(ref, spec);
   const mirror = mirrorOf(options.catalogue, ref);
   diagnostics.push(
     d('DI3006', `main image "${derived}" for "${c.name}" is built from "${c.image}": run \`distroless-init image ${mirror ? `--mirror ${mirror} ` : ''}${c.image} | docker build -t ${derived} -\`, or choose one with --image ${c.name}=REF`),
@@ -392,10 +657,4 @@ function atDeclaredPort(p: ProbeSpec, ports: readonly number[] | undefined): Pro
   if (ports.includes(port)) return p;
   if (ports.length > 1) return undefined;
   return 'tcpSocket' in p ? { tcpSocket: { port: ports[0]! } } : { httpGet: { ...p.httpGet, port: ports[0]! } };
-}
-
-function describeProbe(p: ProbeSpec): string {
-  if ('exec' in p) return `exec ${JSON.stringify(p.exec)}`;
-  if ('tcpSocket' in p) return `tcpSocket :${p.tcpSocket.port}`;
-  return `httpGet :${p.httpGet.port}${p.httpGet.path}`;
 }

@@ -131,8 +131,9 @@ export function setScalar(doc: Document, map: YAMLMap, key: string, value: strin
   if (isScalar(old)) {
     if (old.value === value) return;
     old.value = value;
-    // the node no longer holds its source text: preserveScalars (pipeline.ts) must not write that text back
+    // the source text no longer says this: render must not restore it (preserveScalars reads `range`)
     old.range = undefined;
+    delete old.source;
     if (typeof value === 'string' && needsQuotes(value) && old.type !== Scalar.QUOTE_SINGLE) old.type = Scalar.QUOTE_DOUBLE;
     if (typeof value !== 'string') old.type = Scalar.PLAIN;
     return;

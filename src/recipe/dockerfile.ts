@@ -29,9 +29,11 @@
  */
 import type { Catalogue } from '../catalogue/load.js';
 import { matchTemplate, mirrorOf } from '../catalogue/match.js';
+import { defaultMainImage } from '../catalogue/main-image.js';
 import type { TemplateSpec } from '../catalogue/template.js';
-import { diag, type Diagnostic } from '../core/diagnostics.js';
-import { formatImageRef, parseImageRef, type ImageRef } from '../core/image-ref.js';
+import { diag, type Diagnostic } from '../shared/diagnostics.js';
+import { parseImageRef } from '../shared/image-ref.js';
+import { SHELL_NAMES } from '../shared/shells.js';
 
 export interface RuntimeRecipe {
   /** The Dockerfile text; absent when a diagnostic of severity error says why. */
@@ -43,13 +45,9 @@ export interface RuntimeRecipe {
   diagnostics: Diagnostic[];
 }
 
-/** Names that must never be in a runtime image (a shell, or a multi-call binary that is one). */
-export const SHELL_NAMES: readonly string[] = ['sh', 'bash', 'dash', 'ash', 'busybox', 'zsh', 'ksh', 'mksh', 'csh', 'tcsh', 'fish', 'toybox'];
+/** Names that must never be in a runtime image (a shell, or a multi-call binary that is one): the shared list. */
+export { SHELL_NAMES };
 
-/** The main image name the planner derives for a full image (see chooseMainImage in core/plan.ts). */
-export function defaultMainImage(ref: ImageRef, spec: TemplateSpec): string {
-  return spec.mainImage ?? formatImageRef({ ...ref, tag: `${ref.tag ?? 'latest'}-distroless`, digest: undefined });
-}
 
 /** Builds the runtime-image Dockerfile for the full image `image`. Never throws on bad input. */
 export function runtimeRecipe(image: string, catalogue: Catalogue): RuntimeRecipe {

@@ -11,7 +11,7 @@
  */
 import { parseDocument } from 'yaml';
 import type { Catalogue } from '../catalogue/load.js';
-import type { Diagnostic, DiagnosticCode } from '../core/diagnostics.js';
+import type { Diagnostic, DiagnosticCode } from '../shared/diagnostics.js';
 import type { Hardening } from '../core/hardening.js';
 import { transformManifests } from '../core/pipeline.js';
 import { fastParseDocument } from '../core/fast-yaml.js';

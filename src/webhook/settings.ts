@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { readConfigText } from '../adapters/krm.js';
 import { loadCatalogue, withMirrors } from '../catalogue/load.js';
 import { normalizeMirror } from '../catalogue/match.js';
-import { diag, formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
+import { diag, formatDiagnostic, type Diagnostic } from '../shared/diagnostics.js';
 import type { Hardening } from '../core/hardening.js';
 import type { Metrics } from './metrics.js';
 import type { WebhookSettings } from './review.js';

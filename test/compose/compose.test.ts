@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { transformCompose, validateCompose } from '../../src/adapters/compose.js';
 import { loadCatalogue } from '../../src/catalogue/load.js';
 import { CORPUS, ROOT, cli, codes, spawnCli, tmp } from '../helpers.js';
+import { composeTextViolations } from '../trust-invariants.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'compose');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -73,6 +74,9 @@ describe('golden fixtures (test/fixtures/compose/<case>)', () => {
       expect(again.stdout).toBe(r.stdout);
       const schema = await validateCompose(r.stdout, { original: r.input });
       expect(schema.filter((d) => d.severity === 'error')).toEqual([]);
+      const withDiags = await cli(['compose', '-f', '-', '--output-format', 'json', ...args(c)], r.input);
+      const diagnostics = (JSON.parse(withDiags.stderr) as { diagnostics: { code: string; message: string }[] }).diagnostics;
+      expect(composeTextViolations(r.input, r.stdout, diagnostics)).toEqual([]);
       if (r.stdout === r.input) return; // nothing split: the file is the user's own (passthrough uses `extends` of a missing file)
       if (/^\s+(post_start|pre_stop):/m.test(r.stdout)) return; // lifecycle hooks are Compose 2.30+: docker-compose 1.29 rejects them
       const dc = dockerComposeConfig(r.stdout);
@@ -325,6 +329,7 @@ describe('corpus: every Compose file is rewritten (valid, accepted by docker-com
         return;
       }
       expect(transformCompose(r.output, { catalogue }).changed).toBe(false);
+      expect(composeTextViolations(text, r.output, r.diagnostics)).toEqual([]);
       const schema = await validateCompose(r.output, { original: text });
       expect(schema.filter((d) => d.severity === 'error')).toEqual([]);
       // docker-compose 1.29 must accept the output whenever it accepts the input (some inputs use newer keys)

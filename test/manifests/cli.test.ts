@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { CODES } from '../../src/core/diagnostics.js';
-import { VERSION } from '../../src/version.js';
+import { CODES } from '../../src/shared/diagnostics.js';
+import { VERSION } from '../../src/shared/version.js';
 import { cli, codes, ROOT, spawnCli, tmp } from '../helpers.js';
 
 const POD = `apiVersion: v1
@@ -138,8 +138,12 @@ describe('the bundled binary', () => {
     expect(spawnCli(['--version']).stdout.trim()).toBe(VERSION);
   });
 
-  it('keeps its version equal to package.json', () => {
-    expect(VERSION).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  it('has one version, package.json\'s: the library, the bundle, the bin and the Helm plugin say the same', () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(VERSION).toBe(version);
+    expect(spawnCli(['--version']).stdout).toBe(`${version}\n`); // answered by the bin
+    expect(spawnCli(['--version', '--version']).stdout).toBe(`${version}\n`); // by the bundle (commander)
+    expect(readFileSync(join(ROOT, 'plugins', 'helm', 'distroless-init', 'plugin.yaml'), 'utf8')).toMatch(new RegExp(`^version: ${version.replaceAll('.', '\\.')}$`, 'm'));
   });
 
   it('starts from its V8 code cache when run as an executable (the shebang\'s node flags), and compiles without it otherwise', () => {

@@ -12,6 +12,7 @@ import { splitDocuments } from '../../src/core/stream.js';
 import { cli, CORPUS, ROOT } from '../helpers.js';
 import { validateWorkload } from '../k8s-schema.js';
 import { checkSplitInvariants } from './invariants.js';
+import { manifestTextViolations } from '../trust-invariants.js';
 
 function corpusFiles(): string[] {
   const out: string[] = [];
@@ -36,7 +37,7 @@ describe('the Kubernetes corpus', () => {
     it(f, async () => {
       const input = readFileSync(join(CORPUS, f), 'utf8');
       const r = await cli(['--output-format', 'json', '-v'], input);
-      const diagnostics = (JSON.parse(r.stderr) as { diagnostics: { code: string; severity: string }[] }).diagnostics;
+      const diagnostics = (JSON.parse(r.stderr) as { diagnostics: { code: string; severity: string; message: string }[] }).diagnostics;
       expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       expect(r.code).toBe(0);
       if (r.stdout === input) {
@@ -45,6 +46,7 @@ describe('the Kubernetes corpus', () => {
         if (workloads.length) expect(diagnostics.length).toBeGreaterThan(0);
       } else {
         checkRewrite(input, r.stdout);
+        expect(manifestTextViolations(input, r.stdout, diagnostics)).toEqual([]);
       }
       const again = await cli([], r.stdout);
       expect(again.stdout).toBe(r.stdout);

@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, ROOT } from '../helpers.js';
+import { manifestTextViolations } from '../trust-invariants.js';
 
 const DIR = join(ROOT, 'test', 'fixtures', 'manifests');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -28,7 +29,8 @@ describe('golden manifests', () => {
       const input = read(dir, json ? 'input.json' : 'input.yaml') ?? '';
       const args = (read(dir, 'args.txt') ?? '').split('\n').filter(Boolean);
       const r = await cli([...args, '--output-format', 'json'], input);
-      const codes = (JSON.parse(r.stderr) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code);
+      const diagnostics = (JSON.parse(r.stderr) as { diagnostics: { code: string; message: string }[] }).diagnostics;
+      const codes = diagnostics.map((d) => d.code);
       const expectedName = json ? 'expected.json' : 'expected.yaml';
       const exit = Number(read(dir, 'exit.txt') ?? '0');
       if (UPDATE) {
@@ -38,6 +40,7 @@ describe('golden manifests', () => {
       expect(r.code, r.stderr).toBe(exit);
       expect(r.stdout).toBe(read(dir, expectedName));
       expect(codes).toEqual((read(dir, 'codes.txt') ?? '').split('\n').filter(Boolean));
+      expect(manifestTextViolations(input, r.stdout, diagnostics, args)).toEqual([]);
       if (exit !== 0) {
         expect(r.stdout).toBe('');
         return;

@@ -14,13 +14,15 @@ import { cli, tmp } from '../helpers.js';
 
 const { catalogue } = loadCatalogue([]);
 
-/** The main image name the manifests pipeline derives for a container running IMAGE. */
-async function plannedMainImage(image: string): Promise<string> {
+/** The main image name the manifests pipeline derives for a container running IMAGE, and the build command its DI3006 warning suggests. */
+async function plannedMainImage(image: string, args: string[] = []): Promise<{ main: string; suggested: string }> {
   const pod = `apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: app\n    image: ${image}\n`;
-  const r = await cli([], pod);
+  const r = await cli(args, pod);
   const m = /^ {2}- name: app\n {4}image: (\S+)$/m.exec(r.stdout);
   expect(m, r.stdout + r.stderr).not.toBeNull();
-  return m![1]!;
+  const suggested = /warning DI3006 .*run `(distroless-init image [^`]*)`/.exec(r.stderr);
+  expect(suggested, r.stderr).not.toBeNull();
+  return { main: m![1]!, suggested: suggested![1]! };
 }
 
 describe('distroless-init image', () => {
@@ -39,15 +41,30 @@ describe('distroless-init image', () => {
     expect(r.stdout).not.toMatch(/<<|--mount=|# syntax=/);
   });
 
-  it.each(['postgres:16.4', 'docker.io/library/postgres:15', 'postgres:17-alpine', 'redis:7.2', 'postgres@sha256:' + 'a'.repeat(64)])(
-    'documents a build command tagging the main image the split derives for %s',
-    async (image) => {
-      const main = await plannedMainImage(image);
-      const r = await cli(['image', image]);
-      expect(r.code).toBe(0);
+  // one naming rule (src/catalogue/main-image.ts): what the manifest runs is what the recipe tags
+  it.each([
+    ['postgres:16.4', []],
+    ['docker.io/library/postgres:15', []],
+    ['postgres:17-alpine', []],
+    ['redis:7.2', []],
+    ['redis', []], // no tag: latest
+    ['postgres@sha256:' + 'a'.repeat(64), []], // a digest, no tag
+    ['postgres:16@sha256:' + 'b'.repeat(64), []], // a tag and a digest: the digest is not the built image's
+    ['docker.io/bitnami/postgresql:17.2.0', []], // a namespace on Docker Hub, its registry written out
+    ['localhost:5000/postgres:16.4', ['--mirror', 'localhost:5000']], // a registry with a port
+    ['harbor.example.com/dockerhub/postgres:16', ['--mirror', 'harbor.example.com/dockerhub']], // a mirror of Docker Hub
+  ] as [string, string[]][])(
+    'documents a build command tagging the main image the split derives for %s %j',
+    async (image, args) => {
+      const { main, suggested } = await plannedMainImage(image, args);
+      const r = await cli(['image', ...args, image]);
+      expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`| docker build -t ${main} -\n`);
       expect(r.stdout).toContain(`buildah bud -t ${main} `);
       expect(r.stdout).toContain(`podman build -t ${main} `);
+      // and the DI3006 warning's command is the one the Dockerfile documents
+      expect(suggested).toBe(`distroless-init image ${[...args, image].join(' ')} | docker build -t ${main} -`);
+      expect(r.stdout).toContain(`#   ${suggested}\n`);
     },
   );
 

@@ -393,7 +393,7 @@ describe('custom entrypoints (annotations)', () => {
     expect(main(pod, 'proxy').image).toBe('envoyproxy/envoy:v1.31.0');
     expect(main(pod, 'app').command).toEqual(['/app/server']);
     expect(pod.volumes?.map((v) => v.name)).toEqual(['config']);
-    expect(codes).toEqual(['DI3012', 'DI3006', 'DI3001']);
+    expect(codes).toEqual(['DI3012', 'DI3006', 'DI3019', 'DI3001']);
   });
 
   it('malformed annotations are DI3015 errors: nothing is written', async () => {

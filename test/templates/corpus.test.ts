@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadCatalogue } from '../../src/catalogue/load.js';
 import { findTemplate } from '../../src/catalogue/match.js';
-import { parseImageRef } from '../../src/core/image-ref.js';
+import { parseImageRef } from '../../src/shared/image-ref.js';
 import { cli, CORPUS } from '../helpers.js';
 
 const { catalogue } = loadCatalogue();

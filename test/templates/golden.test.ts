@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, ROOT } from '../helpers.js';
+import { manifestTextViolations } from '../trust-invariants.js';
 
 export const TEMPLATE_FIXTURES = join(ROOT, 'test', 'fixtures', 'templates');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -27,7 +28,8 @@ for (const template of readdirSync(TEMPLATE_FIXTURES).sort()) {
       it(name, async () => {
         const input = read(dir, 'input.yaml') ?? '';
         const r = await cli(['--output-format', 'json'], input);
-        const codes = (JSON.parse(r.stderr) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code);
+        const diagnostics = (JSON.parse(r.stderr) as { diagnostics: { code: string; message: string }[] }).diagnostics;
+        const codes = diagnostics.map((d) => d.code);
         const exit = Number(read(dir, 'exit.txt') ?? '0');
         if (UPDATE) {
           writeFileSync(join(dir, 'expected.yaml'), r.stdout);
@@ -36,6 +38,7 @@ for (const template of readdirSync(TEMPLATE_FIXTURES).sort()) {
         expect(r.code, r.stderr).toBe(exit);
         expect(r.stdout).toBe(read(dir, 'expected.yaml'));
         expect(codes).toEqual((read(dir, 'codes.txt') ?? '').split('\n').filter(Boolean));
+        expect(manifestTextViolations(input, r.stdout, diagnostics)).toEqual([]);
         if (exit !== 0) {
           expect(r.stdout).toBe('');
           return;

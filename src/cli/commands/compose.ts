@@ -9,9 +9,10 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { transformCompose, validateCompose } from '../../adapters/compose.js';
-import { diag, hasErrors, type Diagnostic } from '../../core/diagnostics.js';
-import { readStdin, reportDiagnostics, UsageError, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
-import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, parseMirrors, type CommonOptions } from '../options.js';
+import { diag, hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
+import { UsageError } from '../../shared/errors.js';
+import { readStdin, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
+import { checkFormat, collect, commonOptions, loadCatalogueFor, parseFlags, type CommonOptions } from '../options.js';
 
 interface ComposeOptions extends CommonOptions {
   file: string[];
@@ -43,10 +44,9 @@ export function composeCommand(program: Command, io: Io, setExit: (code: number)
 
 export async function runCompose(io: Io, opts: ComposeOptions): Promise<number> {
   const format: DiagnosticFormat = checkFormat(opts.outputFormat);
-  const images = parseImages(opts.image);
-  const hardening = parseHardening(opts.security);
+  const { images, hardening, templates, mirrors } = parseFlags(opts);
   if (opts.file.length > 1) throw new UsageError('compose takes one -f FILE (merging several Compose files is not supported)');
-  const { catalogue, diagnostics } = await loadCatalogueFor(opts.templates, parseMirrors(opts.mirror));
+  const { catalogue, diagnostics } = await loadCatalogueFor(templates, mirrors);
 
   const input = readComposeInput(io, opts.file[0]);
   let text: string;

@@ -1,7 +1,7 @@
 /** `image IMAGE`: print the Dockerfile of the shell-free runtime image built from a full image. */
 import type { Command } from 'commander';
 import { loadCatalogue, withMirrors } from '../../catalogue/load.js';
-import { formatDiagnostic, hasErrors } from '../../core/diagnostics.js';
+import { formatDiagnostic, hasErrors } from '../../shared/diagnostics.js';
 import { runtimeRecipe } from '../../recipe/dockerfile.js';
 import type { Io } from '../io.js';
 import { collect, MIRROR_HELP, parseMirrors } from '../options.js';

@@ -18,8 +18,9 @@ import { homedir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { packageRoot } from '../../catalogue/load.js';
-import { CONFIG_API_VERSION, CONFIG_KIND } from '../../adapters/krm.js';
-import { InputError, type Io } from '../io.js';
+import { CONFIG_API_VERSION, CONFIG_KIND } from '../../shared/names.js';
+import { InputError } from '../../shared/errors.js';
+import type { Io } from '../io.js';
 
 export function installCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   const install = program.command('install').description('install the kustomize or kubectl plugin that runs this tool');

@@ -7,13 +7,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { StringDecoder } from 'node:string_decoder';
-import { hasErrors, type Diagnostic } from '../../core/diagnostics.js';
+import { hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
 import type { Hardening } from '../../core/hardening.js';
+import type { FunctionConfig } from '../../core/options.js';
 import type { ManifestStream } from '../../core/pipeline.js';
 import { firstDocument, lastMarker } from '../../core/stream.js';
-import { InputError, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
+import { InputError } from '../../shared/errors.js';
+import { reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
 import { joinStreams, readInputs } from '../inputs.js';
-import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, parseMirrors, type CommonOptions } from '../options.js';
+import { checkFormat, collect, commonOptions, loadCatalogueFor, parseFlags, type CommonOptions } from '../options.js';
 
 interface ManifestOptions extends CommonOptions {
   filename: string[];
@@ -41,22 +43,29 @@ export function manifestsCommand(program: Command, io: Io, setExit: (code: numbe
     .action(async (files: string[], opts: ManifestOptions) => {
       const names = [...opts.filename, ...files];
       if (!opts.helmPlugin) return setExit(await runManifests(io, names, opts));
-      const { runAsHelmPlugin } = await import('../../adapters/helm.js');
+      const { runAsHelmPlugin } = await import('../helm-plugin.js');
       setExit(await runAsHelmPlugin(io, (pio) => runManifests(pio, names, opts)));
     });
 }
 
 export async function runManifests(io: Io, names: string[], opts: ManifestOptions): Promise<number> {
   const format: DiagnosticFormat = checkFormat(opts.outputFormat);
-  if (opts.config) opts = await withConfigFile(io, opts);
-  const images = parseImages(opts.image);
-  const hardening = parseHardening(opts.security);
-  const mirrors = parseMirrors(opts.mirror);
+  const config = opts.config ? await readConfigFile(io, opts.config) : undefined;
+  const flags = parseFlags(opts);
+  // the command line's options win over the --config file's
+  const { images, hardening, mirrors, templates } = config
+    ? {
+        images: { ...config.images, ...flags.images },
+        hardening: { ...config.hardening, ...flags.hardening },
+        templates: [...flags.templates, ...config.templates],
+        mirrors: [...config.mirrors, ...flags.mirrors],
+      }
+    : flags;
   // stdin is transformed as it arrives (one copy of a large stream in memory, not two),
   // unless the whole text is needed: --diff, a ResourceList or JSON (checked on its first document)
   const streamable = !opts.diff && io.env.DISTROLESS_INIT_NO_STREAM !== '1' && typeof io.stdin !== 'function' && names.every((n) => n === '-');
   const spill = streamable ? new Spill(opts.output ? resolve(io.cwd, opts.output) : undefined) : undefined;
-  const streamed = spill ? await streamStdin(io, opts.templates, mirrors, images, hardening, spill) : undefined;
+  const streamed = spill ? await streamStdin(io, templates, mirrors, images, hardening, spill) : undefined;
   if (streamed?.result) {
     const { result, diagnostics } = streamed.result;
     diagnostics.push(...result.diagnostics);
@@ -71,21 +80,21 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
   }
   spill?.discard();
   const read = streamed?.text !== undefined ? { inputs: [{ name: '<stdin>', text: streamed.text }], diagnostics: [] } : await readInputs(io, names, opts.recursive ?? false);
-  if (!opts.output && opts.templates.length === 0 && read.diagnostics.length === 0 && read.inputs.every((i) => i.text === '')) {
+  if (!opts.output && templates.length === 0 && read.diagnostics.length === 0 && read.inputs.every((i) => i.text === '')) {
     reportDiagnostics(io, [], format, opts.verbose ?? false);
     return 0; // nothing to rewrite: answer before loading the YAML machinery
   }
   const [{ transformManifestPieces }, { isResourceList, transformResourceList }, loaded] = await Promise.all([
     import('../../core/pipeline.js'),
     import('../../adapters/krm.js'),
-    loadCatalogueFor(opts.templates, mirrors),
+    loadCatalogueFor(templates, mirrors),
   ]);
   const { catalogue, diagnostics } = loaded;
   diagnostics.push(...read.diagnostics);
   const only = read.inputs.length === 1 ? read.inputs[0]! : undefined;
   if (only && !hasErrors(diagnostics) && isResourceList(only.text)) {
     // KRM exec function (kpt, kustomize --enable-exec): ResourceList in, ResourceList out
-    const r = transformResourceList(only.text, { catalogue, templates: opts.templates, mirrors, images, hardening, cwd: io.cwd });
+    const r = transformResourceList(only.text, { catalogue, templates, mirrors, images, hardening, cwd: io.cwd });
     reportDiagnostics(io, r.diagnostics, format, opts.verbose ?? false);
     io.stdout.write(r.output);
     return r.failed ? 1 : 0;
@@ -120,25 +129,22 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
   return 0;
 }
 
-/** Folds a `--config` file (DistrolessInit or ConfigMap) into the options; flags given on the command line win. */
-async function withConfigFile(io: Io, opts: ManifestOptions): Promise<ManifestOptions> {
+/**
+ * Reads a `--config` file (DistrolessInit or ConfigMap: the kustomize plugin passes
+ * its config this way); relative template directories are resolved against the
+ * working directory. A problem in it is an input error (exit 1).
+ */
+async function readConfigFile(io: Io, file: string): Promise<FunctionConfig> {
   const { readConfigText } = await import('../../adapters/krm.js');
-  const path = resolve(io.cwd, opts.config!);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(resolve(io.cwd, file), 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read --config ${opts.config}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(`cannot read --config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const { config, diagnostics } = readConfigText(text, opts.config!);
-  if (hasErrors(diagnostics)) throw new InputError(diagnostics.map((d) => `${d.file}: ${d.field ? `${d.field}: ` : ''}${d.message}`).join('\n'));
-  return {
-    ...opts,
-    image: [...Object.entries(config.images).map(([k, v]) => `${k}=${v}`), ...opts.image],
-    templates: [...opts.templates, ...config.templates.map((d) => resolve(io.cwd, d))],
-    security: [...Object.entries(config.hardening).map(([k, v]) => `${k}=${v}`), ...opts.security],
-    mirror: [...config.mirrors, ...opts.mirror],
-  };
+  const { config, diagnostics } = readConfigText(text, file);
+  if (hasErrors(diagnostics)) throw new InputError(diagnostics.map((d) => `${d.file}: ${d.message}`).join('\n'));
+  return { ...config, templates: config.templates.map((d) => resolve(io.cwd, d)) };
 }
 
 /**

@@ -4,10 +4,11 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { matchTemplate } from '../../catalogue/match.js';
 import { loadCatalogue, parseTemplate, withMirrors } from '../../catalogue/load.js';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../../core/diagnostics.js';
-import { parseImageRef } from '../../core/image-ref.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
+import { parseImageRef } from '../../shared/image-ref.js';
 import { planContainer } from '../../core/plan.js';
-import { UsageError, type Io } from '../io.js';
+import { UsageError } from '../../shared/errors.js';
+import type { Io } from '../io.js';
 import { collect, MIRROR_HELP, parseMirrors } from '../options.js';
 
 export function templatesCommands(program: Command, io: Io, setExit: (code: number) => void): void {

@@ -8,15 +8,16 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
-import { formatDiagnostic, hasErrors } from '../../core/diagnostics.js';
+import { formatDiagnostic, hasErrors } from '../../shared/diagnostics.js';
 import { Metrics } from '../../webhook/metrics.js';
 import { createWebhookServer, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_MS, type LogEntry } from '../../webhook/server.js';
 import { loadSettings, reportReload, SettingsReloader } from '../../webhook/settings.js';
 import { warmUp } from '../../webhook/review.js';
 import { webhookManifests } from '../../webhook/manifests.js';
 import { ensureTls, serviceDnsNames, TlsError } from '../../webhook/tls.js';
-import { InputError, UsageError, type Io } from '../io.js';
-import { collect, MIRROR_HELP, parseHardening, parseImages, parseMirrors } from '../options.js';
+import { InputError, UsageError } from '../../shared/errors.js';
+import type { Io } from '../io.js';
+import { collect, MIRROR_HELP, parseFlags } from '../options.js';
 
 interface ServeOptions {
   tlsCert: string;
@@ -98,12 +99,13 @@ async function serve(io: Io, opts: ServeOptions): Promise<number> {
   const maxBodyBytes = integer(opts.maxBodyBytes, '--max-body-bytes', 1024, 1 << 30);
   const reloadIntervalMs = integer(opts.reloadIntervalMs, '--reload-interval-ms', 0, 3_600_000);
   const log = (entry: LogEntry): void => void io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  const flags = parseFlags({ image: opts.image, security: opts.security, mirror: opts.mirror });
   const source = {
     templates: opts.templates.map((d) => resolve(io.cwd, d)),
     ...(opts.config ? { config: resolve(io.cwd, opts.config) } : {}),
-    images: parseImages(opts.image),
-    hardening: parseHardening(opts.security),
-    mirrors: parseMirrors(opts.mirror),
+    images: flags.images,
+    hardening: flags.hardening,
+    mirrors: flags.mirrors,
   };
   let cert = readPem(io, opts.tlsCert, '--tls-cert');
   let key = readPem(io, opts.tlsKey, '--tls-key');

@@ -62,7 +62,7 @@ export const CODES = {
   DI3006: { severity: 'warning', title: 'main image must be built' },
   DI3007: { severity: 'warning', title: 'image tag does not pin a version' },
   DI3008: { severity: 'warning', title: 'init container runs as the data uid because the pod forbids root' },
-  DI3009: { severity: 'info', title: 'image declined: its server launcher is a shell script' },
+  DI3009: { severity: 'warning', title: 'image declined: its server launcher is a shell script' },
   DI3010: { severity: 'warning', title: 'command override replaces the template entrypoint' },
   DI3011: { severity: 'error', title: 'invalid --image or image annotation' },
   DI3012: { severity: 'info', title: 'container split' },
@@ -70,6 +70,11 @@ export const CODES = {
   DI3014: { severity: 'warning', title: 'template warning: the split loses something or needs a user change' },
   DI3015: { severity: 'error', title: 'invalid custom-entrypoint annotations' },
   DI3016: { severity: 'warning', title: 'Compose service shares an anchor with other services' },
+  DI3017: { severity: 'warning', title: "the container's own looser security setting is overridden on main" },
+  DI3018: { severity: 'warning', title: 'the init step needs a capability the container does not grant' },
+  DI3019: { severity: 'info', title: 'init container confinement' },
+  DI3020: { severity: 'warning', title: "data directory moved onto the user's volume" },
+  DI3021: { severity: 'error', title: "the data directory is not on the user's volume" },
   // shell lint of the main container (DI4xxx)
   DI4001: { severity: 'info', title: 'shell probe replaced by a shell-free probe' },
   DI4002: { severity: 'warning', title: 'probe or hook needs a shell and was not replaced' },
@@ -78,6 +83,7 @@ export const CODES = {
   DI4005: { severity: 'warning', title: 'init-only secret still present on main' },
   DI4006: { severity: 'warning', title: 'healthcheck needs a shell and was removed' },
   DI4007: { severity: 'warning', title: 'a dependent waits for a healthcheck that was removed' },
+  DI4008: { severity: 'warning', title: 'a server setting runs a shell' },
   // runtime-image recipe (DI5xxx)
   DI5001: { severity: 'error', title: 'no template for the image to build a runtime image from' },
   DI5002: { severity: 'error', title: 'template cannot describe a runtime image' },

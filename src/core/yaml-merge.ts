@@ -1,0 +1,128 @@
+/**
+ * YAML merge keys (`<<: *anchor`) and aliases, read the way Compose and
+ * kubectl read them (both resolve merge keys), for the appliers that must edit
+ * a node whose value comes from elsewhere: the effective value of a key, a
+ * service's own editable copy of it, a detached (alias-free, merged) copy of
+ * a node, and which anchors other parts of the document reuse.
+ */
+import { isAlias, isMap, isScalar, isSeq, Scalar, visit, type Document, type Node, type YAMLMap } from 'yaml';
+import { keyOf, newNode, setAfter } from './yaml-nodes.js';
+
+/** The node a reader (Compose, kubectl) sees for `key`: the service's own value, else one from its merge keys (aliases resolved). */
+export function effective(doc: Document, map: YAMLMap, key: string, depth = 0): Node | undefined {
+  if (depth > 20) return undefined;
+  for (const p of map.items) {
+    if (keyOf(p.key) === key) return resolve(doc, p.value);
+  }
+  for (const p of map.items) {
+    if (!isMergeKey(p.key)) continue;
+    const v = resolve(doc, p.value);
+    const sources = isSeq(v) ? v.items.map((i) => resolve(doc, i)) : [v];
+    for (const s of sources) {
+      if (!isMap(s)) continue;
+      const found = effective(doc, s, key, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a merge key of the service gives `key` a value (deleting the service's own one would bring it back). */
+export function effectiveElsewhere(doc: Document, map: YAMLMap, key: string): boolean {
+  const merged = map.items.filter((p) => isMergeKey(p.key));
+  return effective(doc, { items: merged } as YAMLMap, key) !== undefined;
+}
+
+export function resolve(doc: Document, v: unknown): Node | undefined {
+  let n = v;
+  for (let i = 0; i < 20 && isAlias(n); i++) n = n.resolve(doc);
+  return isMap(n) || isSeq(n) || isScalar(n) ? n : undefined;
+}
+
+/**
+ * The service's own node for `key`, ready to edit: an alias or a value that
+ * comes from a merge key is replaced by a detached copy set on the service.
+ */
+export function own(doc: Document, main: YAMLMap, key: string): Node | undefined {
+  const direct = main.items.find((p) => keyOf(p.key) === key);
+  if (direct && !isAlias(direct.value)) return (direct.value as Node | null) ?? undefined;
+  const eff = effective(doc, main, key);
+  if (!eff) return undefined;
+  const copy = detached(doc, eff);
+  if (direct) direct.value = copy;
+  else setAfter(doc, main, key, copy);
+  return copy;
+}
+
+/** A deep copy of a node with aliases replaced by copies of their targets and anchors removed. */
+export function detached(doc: Document, node: Node): Node {
+  // a map with a merge key is written out merged
+  if (isMap(node) && node.items.some((p) => isMergeKey(p.key))) return newNode(doc, node.toJS(doc, { maxAliasCount: 100 }), node.flow ?? false);
+  const copy = node.clone() as Node;
+  const strip = (n: Node): Node => {
+    visit(n, {
+      Alias(_, a) {
+        const target = resolve(doc, a);
+        return target ? strip(target.clone() as Node) : new Scalar(null);
+      },
+      Node(_, x) {
+        if ('anchor' in x && x.anchor) delete (x as { anchor?: string }).anchor;
+      },
+    });
+    if ('anchor' in n && n.anchor) delete (n as { anchor?: string }).anchor;
+    return n;
+  };
+  if (isAlias(copy)) {
+    const target = resolve(doc, copy);
+    return target ? strip(target.clone() as Node) : new Scalar(null);
+  }
+  return strip(copy);
+}
+
+export function referencedAnchors(doc: Document): Set<string> {
+  const names = new Set<string>();
+  visit(doc, {
+    Alias(_, a) {
+      names.add(a.source);
+    },
+  });
+  return names;
+}
+
+/** Describes why a service cannot be edited in place: it, or a value we edit, is an anchor used elsewhere. */
+export function sharedAnchor(node: unknown, referenced: Set<string>, editedKeys: readonly string[]): string | undefined {
+  if (!isMap(node)) return undefined;
+  if (node.anchor && referenced.has(node.anchor)) return `&${node.anchor}`;
+  for (const p of node.items) {
+    const k = keyOf(p.key);
+    if (typeof k !== 'string' || !editedKeys.includes(k)) continue;
+    const v = p.value as Node | null;
+    if (v && !isAlias(v) && 'anchor' in v && v.anchor && referenced.has(v.anchor)) return `${k}: &${v.anchor}`;
+  }
+  return undefined;
+}
+
+/** A `<<` merge key (the yaml library reads it as a Symbol when merge keys are on). */
+export function isMergeKey(k: unknown): boolean {
+  if (!isScalar(k)) return false;
+  return k.value === '<<' || (typeof k.value === 'symbol' && k.value.description === '<<');
+}
+
+/** True when the node, or anything inside it, is an alias or has a merge key (kubectl resolves both). */
+export function usesMergeOrAlias(node: unknown): boolean {
+  let found = false;
+  visit(node as Node, {
+    Alias() {
+      found = true;
+      return visit.BREAK;
+    },
+    Pair(_, p) {
+      if (isMergeKey(p.key)) {
+        found = true;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
