@@ -38,7 +38,8 @@ function isBlock(v: JsonValue): boolean {
 }
 
 function key(k: string): string {
-  return needsQuotes(k) || k.includes(':') ? JSON.stringify(k) : k;
+  // `<<` plain is a merge key to YAML 1.1 readers (and to the pipeline's): a JSON key of that name is quoted
+  return needsQuotes(k) || k.includes(':') || k === '<<' ? JSON.stringify(k) : k;
 }
 
 /** Writes the pairs of a map; the first line starts with `firstPrefix` (a `- ` of a sequence item) instead of `indent`. */

@@ -127,7 +127,7 @@ export function podsOf(text: string): { label: string; pod: Record<string, JsonV
   const out: { label: string; pod: Record<string, JsonValue> }[] = [];
   let docs;
   try {
-    docs = parseAllDocuments(text);
+    docs = parseAllDocuments(text, { merge: true }); // merge keys resolved, as kubectl does
   } catch {
     return out;
   }

@@ -34,7 +34,17 @@ async function checkPod(pod: Record<string, JsonValue>): Promise<{ patched: bool
   const { status, response, patch } = await mutate(srv.port, admissionReview(pod));
   expect(status).toBe(200);
   expect(response.allowed).toBe(true);
-  const expected = await pipeFilter(pod);
+  const piped = await cli(['--output-format', 'json'], stringify(pod));
+  if (piped.code !== 0) {
+    // the pipe filter writes nothing on an error: the webhook admits the pod unchanged, saying why (DI6003 + the error's code)
+    const errors = (JSON.parse(piped.stderr) as { diagnostics: { code: string; severity: string }[] }).diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.length).toBeGreaterThan(0);
+    expect(patch).toEqual([]);
+    expect(response.warnings?.[0]).toMatch(/^DI6003: /);
+    for (const e of errors) expect(response.warnings?.some((w) => w.startsWith(e.code))).toBe(true);
+    return { patched: false, warnings: response.warnings ?? [] };
+  }
+  const expected = parse(piped.stdout) as JsonValue;
   const patched = applyPatch(pod, patch);
   expect(patched).toEqual(expected);
   for (const w of response.warnings ?? []) {
