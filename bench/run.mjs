@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The benchmark of issue 7: whole-process timings of the CLI, each paired against its baseline
-// in the same run.
+// in the same run; then the admission webhook's requests/s and latency (issue 15, bench/webhook.mjs).
 //
 //   node bench/run.mjs [--quick] [--write[=FILE]] [--strict]     (npm run bench)
 //
@@ -36,6 +36,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './gen-manifests.mjs';
+import { webhookBench } from './webhook.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -432,6 +433,15 @@ if (!opts.quick && machine.kubectlOk) {
 rmSync(TIME_OUT, { force: true });
 rmSync(join(DATA, '.version.out'), { force: true });
 
+// the admission webhook (issue 15): its own section of the report (bench/webhook.mjs runs it alone too)
+log('bench: admission webhook …');
+let webhook;
+try {
+  webhook = await webhookBench({ quick: opts.quick, log });
+} catch (e) {
+  webhook = { rows: [{ result: `ERROR: ${e.message}` }], markdown: `## Admission webhook\n\nERROR: ${e.message}\n` };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report
 
@@ -491,6 +501,7 @@ md.push('What the command does for these figures (true to the code this run meas
   'Where the 100-document row\'s time goes: node itself (`node -e 0`), loading the bundle, then reading, splitting and printing the ~13 workload documents that change, in code V8 runs cold in every new process ' +
   '(the code cache saves compiling it, not warming it up); profile with `BUILD_MINIFY=0 npm run build` and `node --cpu-prof bin/distroless-init.js < bench/data/m100.yaml`.');
 md.push('');
+md.push(webhook.markdown);
 const report = md.join('\n');
 
 process.stdout.write(report);
@@ -499,6 +510,6 @@ if (opts.write) {
   writeFileSync(opts.write, report);
   log(`bench: wrote ${relative(process.cwd(), opts.write) || opts.write}`);
 }
-const failed = rows.some((r) => /^(FAIL|ERROR)/.test(r.result)) || identity.some((i) => i.result !== 'PASS');
+const failed = rows.some((r) => /^(FAIL|ERROR)/.test(r.result)) || identity.some((i) => i.result !== 'PASS') || webhook.rows.some((r) => /^(FAIL|ERROR)/.test(r.result));
 log(`bench: done in ${f1(minutes)} min${failed ? ' — some rows FAIL' : ''}.`);
 process.exitCode = opts.strict && failed ? 1 : 0;

@@ -17,6 +17,7 @@ const PARTS: readonly (readonly [prefix: string, part: string])[] = [
   ['core/', 'Core'],
   ['catalogue/', 'Catalogue'],
   ['recipe/', 'Recipe'],
+  ['webhook/', 'Webhook'],
   ['index.ts', 'Api'],
 ];
 
@@ -36,7 +37,9 @@ const NEVER: readonly (readonly [from: string, to: string, why: string])[] = [
  * leaves (diagnostics, image references, VERSION).
  */
 const ARROWS: Readonly<Record<string, readonly string[]>> = {
-  Cli: ['Api', 'Adapters', 'Core', 'Catalogue', 'Recipe', 'Shared'],
+  Cli: ['Api', 'Adapters', 'Core', 'Catalogue', 'Recipe', 'Webhook', 'Shared'],
+  // the admission webhook: a front door like the adapters (transformManifests; the config file reader of adapters/krm.ts)
+  Webhook: ['Adapters', 'Core', 'Catalogue', 'Shared'],
   Api: ['Adapters', 'Core', 'Catalogue', 'Shared'],
   Adapters: ['Core', 'Catalogue', 'Shared'],
   Core: ['Catalogue', 'Shared'],

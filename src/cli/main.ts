@@ -22,6 +22,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   compose: async () => (await import('./commands/compose.js')).composeCommand,
   image: async () => (await import('./commands/image.js')).imageCommand,
   install: async () => (await import('./commands/install.js')).installCommands,
+  webhook: async () => (await import('./commands/webhook.js')).webhookCommands,
 };
 
 async function subcommandsFor(argv: readonly string[]): Promise<Register[]> {

@@ -92,6 +92,16 @@ export const CODES = {
   DI5002: { severity: 'error', title: 'template cannot describe a runtime image' },
   DI5003: { severity: 'warning', title: 'runtime image build: a loaded module\'s run-time data is missing from the full image' },
   DI5004: { severity: 'warning', title: 'runtime recipe for an image from a private registry: assumed to be the catalogue image' },
+  // admission webhook (DI6xxx)
+  DI6001: { severity: 'error', title: 'malformed AdmissionReview (HTTP 400)' },
+  DI6002: { severity: 'error', title: 'webhook request body too large (HTTP 413)' },
+  DI6003: { severity: 'warning', title: 'pod admitted unchanged: the split reported an error' },
+  DI6004: { severity: 'warning', title: 'pod admitted unchanged: internal error in the webhook' },
+  DI6005: { severity: 'error', title: 'webhook request timed out (HTTP 408)' },
+  DI6006: { severity: 'info', title: 'not a pod CREATE: admitted unchanged' },
+  DI6007: { severity: 'error', title: 'webhook configuration reload failed: the last good one stays' },
+  DI6008: { severity: 'warning', title: 'TLS or connection error from a webhook client' },
+  DI6009: { severity: 'info', title: 'admission warnings left out' },
   // internal (DI9xxx)
   DI9001: { severity: 'error', title: 'internal error (please report a bug)' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
