@@ -51,7 +51,7 @@ describe('the package', () => {
     expect(packed()).toContain('dist/THIRD-PARTY-NOTICES.md');
   });
 
-  it('points its users at nothing outside it (no ../shared/ in templates, docs, src, examples, plugins, README; src/shared/ is the project's own leaf module)', () => {
+  it('points its users at nothing outside it (no ../shared/ in templates, docs, src, examples, plugins, README; src/shared/ is the project own leaf module)', () => {
     const offenders: string[] = [];
     const walk = (p: string): void => {
       if (statSync(p).isDirectory()) {
