@@ -15,6 +15,7 @@ import { Document, isMap, isScalar, isSeq, parseDocument, type CST, type YAMLMap
 import { loadCatalogue, withMirrors, type Catalogue } from '../catalogue/load.js';
 import { normalizeMirror } from '../catalogue/match.js';
 import { diag, hasErrors, type Diagnostic, type ResourceRef } from '../core/diagnostics.js';
+import { aliasProblem, nestingProblem } from '../core/limits.js';
 import { transformManifests } from '../core/pipeline.js';
 import { DEFAULT_HARDENING, type Hardening } from '../core/plan.js';
 
@@ -52,6 +53,8 @@ export interface ResourceListResult {
   diagnostics: Diagnostic[];
   /** True when an error result exists: the function must exit 1. */
   failed: boolean;
+  /** True when at least one item changed. */
+  changed: boolean;
 }
 
 const RL_API = /^apiVersion:[ \t]*(["']?)config\.kubernetes\.io\/v1(?:alpha1|beta1)?\1[ \t]*(?:#.*)?\r?$/m;
@@ -155,32 +158,47 @@ export function readFunctionConfig(value: unknown, file?: string): { config: Fun
 
 /** Reads a config file's text (kustomize legacy plugin: the file kustomize passes as the first argument). */
 export function readConfigText(text: string, file: string): { config: FunctionConfig; diagnostics: Diagnostic[] } {
+  const none = { images: {}, templates: [], hardening: {}, mirrors: [] };
+  const deep = nestingProblem(text);
+  if (deep) return { config: none, diagnostics: [diag('DI1011', `config: ${deep}`, { file })] };
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length) {
     return {
-      config: { images: {}, templates: [], hardening: {}, mirrors: [] },
+      config: none,
       diagnostics: doc.errors.map((e) => diag('DI1008', `config is not valid YAML: ${e.message.split('\n')[0]}`, { file })),
     };
   }
+  const bomb = aliasProblem(doc);
+  if (bomb) return { config: none, diagnostics: [diag('DI1004', `config: ${bomb}`, { file })] };
   return readFunctionConfig(doc.toJS(), file);
 }
 
 /** Rewrites the items of a ResourceList; diagnostics go into `results`. Never throws on bad input. */
 export function transformResourceList(text: string, options: ResourceListOptions = {}): ResourceListResult {
   const diagnostics: Diagnostic[] = [];
+  const deep = nestingProblem(text);
+  if (deep) {
+    diagnostics.push(diag('DI1011', `ResourceList: ${deep}`));
+    return { output: emptyList('config.kubernetes.io/v1', diagnostics), diagnostics, failed: true, changed: false };
+  }
   const doc = parseDocument(text, { keepSourceTokens: true, prettyErrors: false, uniqueKeys: false });
   const declared: unknown = isMap(doc.contents) ? doc.contents.get('apiVersion') : undefined;
   const apiVersion = typeof declared === 'string' && /^config\.kubernetes\.io\/v1/.test(declared) ? declared : 'config.kubernetes.io/v1';
   if (doc.errors.length || !isMap(doc.contents)) {
     for (const e of doc.errors) diagnostics.push(diag('DI1001', `ResourceList: ${e.message.split('\n')[0]}`));
     if (!doc.errors.length) diagnostics.push(diag('DI1003', 'the ResourceList is not a mapping'));
-    return { output: emptyList(apiVersion, diagnostics), diagnostics, failed: true };
+    return { output: emptyList(apiVersion, diagnostics), diagnostics, failed: true, changed: false };
+  }
+  const bomb = aliasProblem(doc);
+  if (bomb) {
+    diagnostics.push(diag('DI1004', `ResourceList: ${bomb}`));
+    return { output: emptyList(apiVersion, diagnostics), diagnostics, failed: true, changed: false };
   }
   const root = doc.contents;
   const itemsNode = root.get('items', true);
   if (itemsNode !== undefined && itemsNode !== null && !isSeq(itemsNode) && !(isScalar(itemsNode) && itemsNode.value === null)) {
     diagnostics.push(diag('DI1003', 'ResourceList items must be a list'));
-    return { output: emptyList(apiVersion, diagnostics), diagnostics, failed: true };
+    return { output: emptyList(apiVersion, diagnostics), diagnostics, failed: true, changed: false };
   }
 
   // options: command line defaults, then the function config
@@ -201,6 +219,7 @@ export function transformResourceList(text: string, options: ResourceListOptions
   const seq = isSeq(itemsNode) ? itemsNode : undefined;
   const pieces = seq ? itemTexts(text, seq) : [];
   const out: string[] = [];
+  let changed = false;
   if (!hasErrors(diagnostics)) {
     pieces.forEach((piece, i) => {
       const item = seq!.items[i];
@@ -220,6 +239,7 @@ export function transformResourceList(text: string, options: ResourceListOptions
           document: meta.index ?? i,
         });
       }
+      changed ||= r.changed;
       out.push(r.changed ? piece.wrap(r.output) : piece.original);
     });
   }
@@ -228,7 +248,7 @@ export function transformResourceList(text: string, options: ResourceListOptions
   let output = `apiVersion: ${apiVersion}\nkind: ResourceList\n`;
   output += items.length ? `items:\n${items.map((s) => (s.endsWith('\n') ? s : `${s}\n`)).join('')}` : 'items: []\n';
   if (diagnostics.length) output += resultsYaml(diagnostics);
-  return { output, diagnostics, failed };
+  return { output, diagnostics, failed, changed: changed && !failed };
 }
 
 interface ItemText {
@@ -337,7 +357,7 @@ function emptyList(apiVersion: string, diagnostics: readonly Diagnostic[]): stri
 
 function toJS(doc: Document, node: unknown): unknown {
   if (node === undefined || node === null) return undefined;
-  if (isMap(node) || isSeq(node) || isScalar(node)) return node.toJS(doc, { maxAliasCount: 100 });
+  if (isMap(node) || isSeq(node) || isScalar(node)) return node.toJS(doc, { maxAliasCount: -1 });
   return node;
 }
 

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { diag, type Diagnostic } from '../core/diagnostics.js';
+import { aliasProblem, nestingProblem } from '../core/limits.js';
 import type { Template } from './template.js';
 import { mergeSpecs } from './merge.js';
 import { validateSpec, validateTemplate } from './validate.gen.js';
@@ -167,6 +168,8 @@ function buildCatalogue(loaded: LoadedTemplate[], diagnostics: Diagnostic[]): Ca
 
 /** Parses and validates one template file's text. */
 export function parseTemplate(text: string, file: string): { template?: Template; diagnostics: Diagnostic[] } {
+  const deep = nestingProblem(text, 64);
+  if (deep) return { diagnostics: [diag('DI2002', deep, { file })] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const diagnostics: Diagnostic[] = [];
@@ -175,7 +178,9 @@ export function parseTemplate(text: string, file: string): { template?: Template
     diagnostics.push(diag('DI2002', err.message.split('\n')[0] ?? err.message, { file, line: pos.line, column: pos.col }));
   }
   if (diagnostics.length) return { diagnostics };
-  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const bomb = aliasProblem(doc, 100_000, 64);
+  if (bomb) return { diagnostics: [diag('DI2002', bomb, { file })] };
+  const value = doc.toJS({ maxAliasCount: -1 }) as unknown;
   if (!validateTemplate(value)) {
     for (const e of (validateTemplate as unknown as { errors: AjvError[] }).errors) {
       diagnostics.push(schemaDiagnostic('DI2003', e, doc, lineCounter, file));

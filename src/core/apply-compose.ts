@@ -86,7 +86,7 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
 
   let all: Record<string, unknown>;
   try {
-    all = (services.toJS(doc, { maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
+    all = (services.toJS(doc, { maxAliasCount: -1 }) ?? {}) as Record<string, unknown>;
   } catch (e) {
     diagnostics.push(diag('DI1004', `services cannot be read: ${(e as Error).message}`, at(ctx, services, 'services')));
     return { changed: false, diagnostics };
@@ -741,7 +741,7 @@ function own(doc: Document, main: YAMLMap, key: string): Node | undefined {
 /** A deep copy of a node with aliases replaced by copies of their targets and anchors removed. */
 function detached(doc: Document, node: Node): Node {
   // a map with a merge key is written out merged
-  if (isMap(node) && node.items.some((p) => isMergeKey(p.key))) return newNode(doc, node.toJS(doc, { maxAliasCount: 100 }), node.flow ?? false);
+  if (isMap(node) && node.items.some((p) => isMergeKey(p.key))) return newNode(doc, node.toJS(doc, { maxAliasCount: -1 }), node.flow ?? false);
   const copy = node.clone() as Node;
   const strip = (n: Node): Node => {
     visit(n, {

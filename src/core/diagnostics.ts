@@ -47,6 +47,10 @@ export const CODES = {
   DI1008: { severity: 'error', title: 'invalid function config (KRM functionConfig, --config file)' },
   DI1009: { severity: 'error', title: 'not a Compose file' },
   DI1010: { severity: 'error', title: 'Compose file does not match the compose-spec schema' },
+  DI1011: { severity: 'error', title: 'YAML nests too deep' },
+  DI1012: { severity: 'error', title: 'input too large' },
+  DI1013: { severity: 'error', title: 'input is not a regular file or a pipe' },
+  DI1014: { severity: 'error', title: 'output cannot be written' },
   // catalogue (DI2xxx)
   DI2001: { severity: 'error', title: 'template directory cannot be read' },
   DI2002: { severity: 'error', title: 'template is not valid YAML' },

@@ -13,7 +13,9 @@ import { fastParseDocument, sameTree } from './fast-yaml.js';
 import { renderFast } from './fast-render.js';
 import { findTemplate } from '../catalogue/match.js';
 import { parseImageRef } from './image-ref.js';
-import { workloadKind } from './workloads.js';
+import { pathToString, workloadKind } from './workloads.js';
+import { podSpecShape } from './shape.js';
+import { aliasProblem, nestingProblem } from './limits.js';
 
 export interface TransformOptions {
   catalogue: Catalogue;
@@ -197,6 +199,9 @@ const SELF_CHECK = process.env.DISTROLESS_INIT_SELF_CHECK === '1';
 
 function transformDocument(text: string, index: number, lineOffset: number, options: TransformOptions): DocumentResult {
   const diagnostics: Diagnostic[] = [];
+  const base = { ...(options.file ? { file: options.file } : {}), document: index };
+  const deep = nestingProblem(text);
+  if (deep) return { diagnostics: [diag('DI1011', deep, { ...base, line: lineOffset + 1 })] };
   const lineCounter = new LineCounter();
   const fast = fastParseDocument(text, PARSE_OPTIONS, lineCounter);
   if (fast && SELF_CHECK) {
@@ -209,13 +214,17 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
     const p = lineCounter.linePos(pos);
     return { line: p.line + lineOffset, column: p.col };
   };
-  const base = { ...(options.file ? { file: options.file } : {}), document: index };
   for (const e of doc.errors) {
     diagnostics.push(diag('DI1001', firstLine(e.message), { ...base, ...at(e.pos[0]) }));
   }
   if (doc.errors.length) return { diagnostics };
   for (const w of doc.warnings) diagnostics.push(diag('DI1007', firstLine(w.message), { ...base, ...at(w.pos[0]) }));
   if (doc.contents === null) return { diagnostics };
+  const bomb = text.includes('*') ? aliasProblem(doc) : undefined;
+  if (bomb) {
+    diagnostics.push(diag('DI1004', bomb, { ...base, ...at(doc.contents.range?.[0] ?? 0) }));
+    return { diagnostics };
+  }
   if (!isMap(doc.contents)) {
     diagnostics.push(diag('DI1003', 'a Kubernetes document must be a mapping with apiVersion and kind', { ...base, ...at(doc.contents.range?.[0] ?? 0) }));
     return { diagnostics };
@@ -234,6 +243,14 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
       }
       const wk = workloadKind(apiVersion, kind);
       if (!wk) return;
+      const shape = podSpecShape(doc, node.getIn(wk.podSpec, true), pathToString(wk.podSpec));
+      if (shape.length) {
+        const resource = resourceRef(node);
+        for (const s of shape) {
+          diagnostics.push(diag('DI1006', s.message, { ...base, ...(s.offset !== undefined ? at(s.offset) : {}), resource, field: s.field }));
+        }
+        return;
+      }
       const r = splitWorkload({
         doc,
         base: path,
@@ -419,7 +436,7 @@ function transformJson(text: string, options: TransformOptions): TransformResult
   const r = transformDocument(text, 0, 0, options);
   if (!r.doc) return { output: text, diagnostics: r.diagnostics, changed: false };
   const indent = /^\{\s*\n([ \t]+)/.exec(text)?.[1] ?? '    ';
-  const output = JSON.stringify(r.doc.toJS({ maxAliasCount: 100 }), null, indent) + (text.endsWith('\n') ? '\n' : '');
+  const output = JSON.stringify(r.doc.toJS({ maxAliasCount: -1 }), null, indent) + (text.endsWith('\n') ? '\n' : '');
   return { output, diagnostics: r.diagnostics, changed: true };
 }
 
