@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { diag, type Diagnostic } from '../core/diagnostics.js';
 import { aliasProblem, nestingProblem } from '../core/limits.js';
+import { readInputFile } from '../core/read-input.js';
 import type { Template } from './template.js';
 import { mergeSpecs } from './merge.js';
 import { validateSpec, validateTemplate } from './validate.gen.js';
@@ -98,7 +99,7 @@ export function builtinTemplateDir(): string {
 /** Loads the built-in templates (unless `builtin: false`) and every `*.yaml` / `*.yml` in `dirs`. */
 export function loadCatalogue(
   dirs: readonly string[] = [],
-  options: { builtin?: boolean } = {},
+  options: { builtin?: boolean; maxBytes?: number } = {},
 ): { catalogue: Catalogue; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const loaded: LoadedTemplate[] = [];
@@ -115,22 +116,22 @@ export function loadCatalogue(
 
   for (const { dir, builtin } of sources) {
     let files: string[];
+    let listed = false;
     try {
-      files = statSync(dir).isDirectory()
-        ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f))
-        : [dir];
+      listed = statSync(dir).isDirectory();
+      files = listed ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f)) : [dir];
     } catch (e) {
       diagnostics.push(diag('DI2001', `template directory ${dir} cannot be read: ${(e as Error).message}`, { file: dir }));
       continue;
     }
     for (const file of files) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        diagnostics.push(diag('DI2001', `template ${file} cannot be read: ${(e as Error).message}`, { file }));
+      // regular files only in a listing (a FIFO would block), bounded, strict UTF-8
+      const read = readInputFile(file, { listed, ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}) });
+      if (read.diagnostic) {
+        diagnostics.push(read.diagnostic.code === 'DI1002' ? diag('DI2001', `template ${read.diagnostic.message}`, { file }) : read.diagnostic);
         continue;
       }
+      const text = read.text;
       const result = parseTemplate(text, file);
       diagnostics.push(...result.diagnostics);
       if (result.template) loaded.push({ template: result.template, file, builtin });

@@ -5,8 +5,8 @@
 import { closeSync, openSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
+import { BoundedDecoder, DEFAULT_MAX_INPUT_BYTES } from '../core/read-input.js';
 
 export interface Io {
   /** A stream (process.stdin), any async iterable of chunks, or a function giving the whole text (tests). */
@@ -43,7 +43,7 @@ export async function* stdinChunks(first?: Buffer): AsyncGenerator<Buffer> {
         return;
       }
       if (code === 'EOF') return; // a closed pipe, on Windows
-      throw e;
+      throw stdinError(e);
     }
     if (n === 0) return;
     yield buf.subarray(0, n);
@@ -52,13 +52,33 @@ export async function* stdinChunks(first?: Buffer): AsyncGenerator<Buffer> {
 
 const STDIN_CHUNK = 1 << 16;
 
-export async function readStdin(io: Io): Promise<string> {
+/** A read error on stdin (a directory given as stdin: EISDIR) as an input error with a code. */
+export function stdinError(e: unknown): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const what = code === 'EISDIR' ? 'is a directory' : `cannot be read: ${code ?? (e as Error).message}`;
+  const error = new InputError(`<stdin>: error ${code === 'EISDIR' ? 'DI1013' : 'DI1002'}: standard input ${what}`);
+  return error;
+}
+
+/**
+ * The whole of stdin as text: strict UTF-8 (an invalid byte sequence is DI1005,
+ * a valid U+FFFD is text), at most `maxBytes` (DI1012).
+ */
+export async function readStdin(io: Io, maxBytes = DEFAULT_MAX_INPUT_BYTES): Promise<string> {
   if (typeof io.stdin === 'function') return io.stdin();
   // decoded chunk by chunk, so the raw buffers are not all held next to the text
-  const decoder = new StringDecoder('utf8');
+  const decoder = new BoundedDecoder('<stdin>', maxBytes);
   const parts: string[] = [];
-  for await (const chunk of io.stdin) parts.push(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
-  parts.push(decoder.end());
+  const take = (r: string | Diagnostic): void => {
+    if (typeof r !== 'string') throw new InputError(formatDiagnostic(r));
+    parts.push(r);
+  };
+  try {
+    for await (const chunk of io.stdin) take(decoder.decode(chunk as Buffer | string));
+  } catch (e) {
+    throw e instanceof InputError ? e : stdinError(e);
+  }
+  take(decoder.end());
   return parts.join('');
 }
 

@@ -440,12 +440,14 @@ function transformJson(text: string, options: TransformOptions): TransformResult
   return { output, diagnostics: r.diagnostics, changed: true };
 }
 
-/** Why a text is not YAML/JSON text (a NUL byte, invalid UTF-8), or undefined. */
+/**
+ * Why a text is not YAML/JSON text (a NUL byte), or undefined. Invalid UTF-8
+ * is found where the bytes are decoded (core/read-input.ts): a U+FFFD in a
+ * string is a valid character.
+ */
 export function binaryProblem(text: string): string | undefined {
   const nul = text.indexOf('\0');
   if (nul >= 0) return `input contains a NUL byte at offset ${nul}: it is not YAML text`;
-  const bad = text.indexOf('\uFFFD');
-  if (bad >= 0) return `input is not valid UTF-8 (first bad byte near offset ${bad})`;
   return undefined;
 }
 

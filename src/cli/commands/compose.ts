@@ -4,14 +4,15 @@
  * `-o FILE`, all or nothing. `--validate` checks the result against the
  * compose-spec JSON schema (ajv and the schema are loaded only then).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { transformCompose, validateCompose } from '../../adapters/compose.js';
-import { diag, hasErrors, type Diagnostic } from '../../core/diagnostics.js';
+import { hasErrors, type Diagnostic } from '../../core/diagnostics.js';
 import { readStdin, reportDiagnostics, UsageError, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
-import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, parseMirrors, type CommonOptions } from '../options.js';
+import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, parseMaxInputSize, parseMirrors, type CommonOptions } from '../options.js';
+import { readInputFile } from '../../core/read-input.js';
 
 interface ComposeOptions extends CommonOptions {
   file: string[];
@@ -46,19 +47,20 @@ export async function runCompose(io: Io, opts: ComposeOptions): Promise<number> 
   const images = parseImages(opts.image);
   const hardening = parseHardening(opts.security);
   if (opts.file.length > 1) throw new UsageError('compose takes one -f FILE (merging several Compose files is not supported)');
-  const { catalogue, diagnostics } = await loadCatalogueFor(opts.templates, parseMirrors(opts.mirror));
+  const maxBytes = parseMaxInputSize(opts.maxInputSize);
+  const { catalogue, diagnostics } = await loadCatalogueFor(opts.templates, parseMirrors(opts.mirror), maxBytes);
 
   const input = readComposeInput(io, opts.file[0]);
   let text: string;
-  if ('stdin' in input) text = await readStdin(io);
+  if ('stdin' in input) text = await readStdin(io, maxBytes);
   else {
-    try {
-      text = readFileSync(input.path, 'utf8');
-    } catch (e) {
-      diagnostics.push(diag('DI1002', `cannot read ${input.name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: input.name }));
+    const read = readInputFile(input.path, { maxBytes, name: input.name });
+    if (read.diagnostic) {
+      diagnostics.push(read.diagnostic);
       reportDiagnostics(io, diagnostics, format, opts.verbose ?? false);
       return 1;
     }
+    text = read.text;
   }
   const name = input.name;
   const r = transformCompose(text, { catalogue, images, hardening, file: name });

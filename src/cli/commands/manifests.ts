@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { StringDecoder } from 'node:string_decoder';
-import { hasErrors, type Diagnostic } from '../../core/diagnostics.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../../core/diagnostics.js';
+import { BoundedDecoder, readInputFile } from '../../core/read-input.js';
 import type { Hardening } from '../../core/hardening.js';
 import type { ManifestStream } from '../../core/pipeline.js';
 import { firstDocument, lastMarker } from '../../core/stream.js';
-import { InputError, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
+import { InputError, reportDiagnostics, stdinError, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
 import { joinStreams, readInputs } from '../inputs.js';
-import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, parseMirrors, type CommonOptions } from '../options.js';
+import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, parseMaxInputSize, parseMirrors, type CommonOptions } from '../options.js';
 
 interface ManifestOptions extends CommonOptions {
   filename: string[];
@@ -48,7 +49,8 @@ export function manifestsCommand(program: Command, io: Io, setExit: (code: numbe
 
 export async function runManifests(io: Io, names: string[], opts: ManifestOptions): Promise<number> {
   const format: DiagnosticFormat = checkFormat(opts.outputFormat);
-  if (opts.config) opts = await withConfigFile(io, opts);
+  const maxBytes = parseMaxInputSize(opts.maxInputSize);
+  if (opts.config) opts = await withConfigFile(io, opts, maxBytes);
   const images = parseImages(opts.image);
   const hardening = parseHardening(opts.security);
   const mirrors = parseMirrors(opts.mirror);
@@ -56,7 +58,7 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
   // unless the whole text is needed: --diff, a ResourceList or JSON (checked on its first document)
   const streamable = !opts.diff && io.env.DISTROLESS_INIT_NO_STREAM !== '1' && typeof io.stdin !== 'function' && names.every((n) => n === '-');
   const spill = streamable ? new Spill(opts.output ? resolve(io.cwd, opts.output) : undefined) : undefined;
-  const streamed = spill ? await streamStdin(io, opts.templates, mirrors, images, hardening, spill) : undefined;
+  const streamed = spill ? await streamStdin(io, opts.templates, mirrors, images, hardening, spill, maxBytes) : undefined;
   if (streamed?.result) {
     const { result, diagnostics } = streamed.result;
     diagnostics.push(...result.diagnostics);
@@ -70,7 +72,7 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     return 0;
   }
   spill?.discard();
-  const read = streamed?.text !== undefined ? { inputs: [{ name: '<stdin>', text: streamed.text }], diagnostics: [] } : await readInputs(io, names, opts.recursive ?? false);
+  const read = streamed?.text !== undefined ? { inputs: [{ name: '<stdin>', text: streamed.text }], diagnostics: [] } : await readInputs(io, names, opts.recursive ?? false, maxBytes);
   if (!opts.output && opts.templates.length === 0 && read.diagnostics.length === 0 && read.inputs.every((i) => i.text === '')) {
     reportDiagnostics(io, [], format, opts.verbose ?? false);
     return 0; // nothing to rewrite: answer before loading the YAML machinery
@@ -78,7 +80,7 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
   const [{ transformManifestPieces }, { isResourceList, transformResourceList }, loaded] = await Promise.all([
     import('../../core/pipeline.js'),
     import('../../adapters/krm.js'),
-    loadCatalogueFor(opts.templates, mirrors),
+    loadCatalogueFor(opts.templates, mirrors, maxBytes),
   ]);
   const { catalogue, diagnostics } = loaded;
   diagnostics.push(...read.diagnostics);
@@ -121,17 +123,13 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
 }
 
 /** Folds a `--config` file (DistrolessInit or ConfigMap) into the options; flags given on the command line win. */
-async function withConfigFile(io: Io, opts: ManifestOptions): Promise<ManifestOptions> {
+async function withConfigFile(io: Io, opts: ManifestOptions, maxBytes: number): Promise<ManifestOptions> {
   const { readConfigText } = await import('../../adapters/krm.js');
   const path = resolve(io.cwd, opts.config!);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read --config ${opts.config}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const { config, diagnostics } = readConfigText(text, opts.config!);
-  if (hasErrors(diagnostics)) throw new InputError(diagnostics.map((d) => `${d.file}: ${d.field ? `${d.field}: ` : ''}${d.message}`).join('\n'));
+  const read = readInputFile(path, { maxBytes, name: opts.config! });
+  if (read.diagnostic) throw new InputError(`--config: ${formatDiagnostic(read.diagnostic)}`);
+  const { config, diagnostics } = readConfigText(read.text, opts.config!);
+  if (hasErrors(diagnostics)) throw new InputError(diagnostics.map((d) => `${d.file}: error ${d.code}: ${d.field ? `${d.field}: ` : ''}${d.message}`).join('\n'));
   return {
     ...opts,
     image: [...Object.entries(config.images).map(([k, v]) => `${k}=${v}`), ...opts.image],
@@ -153,13 +151,25 @@ async function streamStdin(
   images: Record<string, string>,
   hardening: Partial<Hardening>,
   spill: Spill,
+  maxBytes: number,
 ): Promise<{ text?: string; result?: { result: ReturnType<ManifestStream['end']>; diagnostics: Diagnostic[] } }> {
-  const decoder = new StringDecoder('utf8');
+  const decoder = new BoundedDecoder('<stdin>', maxBytes);
+  const checked = (r: string | Diagnostic): string => {
+    if (typeof r !== 'string') throw new InputError(formatDiagnostic(r));
+    return r;
+  };
   let head = '';
   let stream: ManifestStream | undefined;
   let loaded: { diagnostics: Diagnostic[] } | undefined;
-  for await (const chunk of io.stdin as AsyncIterable<Buffer | string>) {
-    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+  const chunks = async function* (): AsyncGenerator<Buffer | string> {
+    try {
+      yield* io.stdin as AsyncIterable<Buffer | string>;
+    } catch (e) {
+      throw e instanceof InputError ? e : stdinError(e);
+    }
+  };
+  for await (const chunk of chunks()) {
+    const text = checked(decoder.decode(chunk));
     if (stream) {
       stream.push(text);
       spill.write(stream.drain());
@@ -177,7 +187,7 @@ async function streamStdin(
     stream.push(head);
     head = '';
   }
-  const rest = decoder.end();
+  const rest = checked(decoder.end());
   if (!stream) {
     const text = head + rest;
     const first = /\S/.exec(text)?.[0];
