@@ -24,6 +24,7 @@
  *     before any resource is built.
  */
 import { InputError, UsageError, type Io } from '../cli/io.js';
+import { knownFailure } from '../cli/failures.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../core/diagnostics.js';
 
 /** The annotation Helm 4 puts on every document it sends to a post-renderer, and splits the answer by. */
@@ -79,8 +80,9 @@ export async function runAsHelmPlugin(io: Io, body: (io: Io) => Promise<number>)
   try {
     code = await body(inner);
   } catch (e) {
-    const known = e instanceof UsageError || e instanceof InputError;
-    const message = known ? (e as Error).message : `internal error: ${(e as Error).message} (this is a bug: please report it with the chart)`;
+    const coded = knownFailure(e);
+    const known = e instanceof UsageError || e instanceof InputError || coded !== undefined;
+    const message = coded ?? (known ? (e as Error).message : `internal error: ${(e as Error).message} (this is a bug: please report it with the chart)`);
     io.stderr.write(`distroless-init: ${known ? message : ((e as Error).stack ?? message)}\n`);
     errors.push(message);
     code = e instanceof UsageError ? 2 : 1;

@@ -62,6 +62,7 @@ const RL_KIND = /^kind:[ \t]*(["']?)ResourceList\1[ \t]*(?:#.*)?\r?$/m;
 
 /** True when `text` is a KRM ResourceList (YAML or JSON), the input of an exec function. */
 export function isResourceList(text: string): boolean {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark does not make it another kind of input
   if (/^\s*\{/.test(text)) {
     if (!text.includes('ResourceList')) return false;
     try {

@@ -2,11 +2,11 @@
  * The CLI's streams and errors. Commands receive an `Io` instead of touching
  * `process`, so tests run the real CLI in-process.
  */
-import { closeSync, openSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { BoundedDecoder, DEFAULT_MAX_INPUT_BYTES } from '../core/read-input.js';
+import { tempFilesExist } from './temp-files.js';
 
 export interface Io {
   /** A stream (process.stdin), any async iterable of chunks, or a function giving the whole text (tests). */
@@ -32,6 +32,11 @@ export class InputError extends Error {}
 export async function* stdinChunks(first?: Buffer): AsyncGenerator<Buffer> {
   if (first) yield first;
   for (;;) {
+    if (tempFilesExist()) {
+      // a temporary file exists: a blocking read would hold off the signal handler that removes it
+      for await (const chunk of process.stdin) yield chunk as Buffer;
+      return;
+    }
     const buf = Buffer.allocUnsafe(STDIN_CHUNK);
     let n: number;
     try {
@@ -80,26 +85,6 @@ export async function readStdin(io: Io, maxBytes = DEFAULT_MAX_INPUT_BYTES): Pro
   }
   take(decoder.end());
   return parts.join('');
-}
-
-/** Writes a file atomically: a temporary file in the same directory, then rename. */
-export function writeFileAtomic(path: string, text: string | readonly string[]): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    if (typeof text === 'string') writeFileSync(tmp, text);
-    else {
-      const fd = openSync(tmp, 'w');
-      try {
-        for (const piece of text) writeSync(fd, piece);
-      } finally {
-        closeSync(fd);
-      }
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new InputError(`cannot write ${path}: ${(e as Error).message}`);
-  }
 }
 
 export type DiagnosticFormat = 'text' | 'json';

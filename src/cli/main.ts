@@ -6,6 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import { InputError, stdinChunks, UsageError, type Io } from './io.js';
 import { manifestsCommand } from './commands/manifests.js';
+import { removeTempFilesOnSignals } from './safe-write.js';
+import { removeTempFiles } from './temp-files.js';
+import { knownFailure } from './failures.js';
 import { VERSION } from '../version.js';
 
 type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
@@ -41,6 +44,7 @@ export function defaultIo(firstChunk?: Buffer): Io {
 
 /** The bin's entry: `run` with the process's streams; `firstChunk` is what the bin has already read from stdin. */
 export async function main(argv: readonly string[], firstChunk?: Buffer): Promise<number> {
+  removeTempFilesOnSignals();
   return run(argv, defaultIo(firstChunk));
 }
 
@@ -67,6 +71,7 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (e) {
+    removeTempFiles();
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return e.exitCode === 0 ? 0 : 2;
@@ -79,9 +84,15 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
       io.stderr.write(`distroless-init: ${e.message}\n`);
       return 1;
     }
+    const known = knownFailure(e);
+    if (known) {
+      io.stderr.write(`distroless-init: ${known}\n`);
+      return 1;
+    }
     io.stderr.write(
       `distroless-init: internal error: ${(e as Error).stack ?? String(e)}\nThis is a bug: please report it with the input that caused it.\n`,
     );
     return 1;
   }
 }
+

@@ -10,7 +10,8 @@ import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { transformCompose, validateCompose } from '../../adapters/compose.js';
 import { hasErrors, type Diagnostic } from '../../core/diagnostics.js';
-import { readStdin, reportDiagnostics, UsageError, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
+import { readStdin, reportDiagnostics, UsageError, type DiagnosticFormat, type Io } from '../io.js';
+import { checkTarget, writeOutputFile } from '../safe-write.js';
 import { checkFormat, collect, commonOptions, loadCatalogueFor, parseHardening, parseImages, parseMaxInputSize, parseMirrors, type CommonOptions } from '../options.js';
 import { readInputFile } from '../../core/read-input.js';
 
@@ -48,6 +49,8 @@ export async function runCompose(io: Io, opts: ComposeOptions): Promise<number> 
   const hardening = parseHardening(opts.security);
   if (opts.file.length > 1) throw new UsageError('compose takes one -f FILE (merging several Compose files is not supported)');
   const maxBytes = parseMaxInputSize(opts.maxInputSize);
+  // `-o -` is stdout; any other target is checked before the input is read (a FIFO or a device is refused)
+  const target = opts.output !== undefined && opts.output !== '-' && !opts.check && !opts.diff ? checkTarget(resolve(io.cwd, opts.output)) : undefined;
   const { catalogue, diagnostics } = await loadCatalogueFor(opts.templates, parseMirrors(opts.mirror), maxBytes);
 
   const input = readComposeInput(io, opts.file[0]);
@@ -74,7 +77,7 @@ export async function runCompose(io: Io, opts: ComposeOptions): Promise<number> 
     if (r.changed) io.stdout.write(createTwoFilesPatch(name, name, text, r.output, 'original', 'distroless-init'));
     return 0;
   }
-  if (opts.output) writeFileAtomic(resolve(io.cwd, opts.output), r.output);
+  if (target) writeOutputFile(target.path, r.output);
   else io.stdout.write(r.output);
   return 0;
 }
