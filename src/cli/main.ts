@@ -9,6 +9,7 @@ import { manifestsCommand } from './commands/manifests.js';
 import { removeTempFilesOnSignals } from './safe-write.js';
 import { removeTempFiles } from './temp-files.js';
 import { knownFailure } from './failures.js';
+import { escapeControls } from '../core/diagnostics.js';
 import { VERSION } from '../version.js';
 
 type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
@@ -77,11 +78,11 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof UsageError) {
-      io.stderr.write(`distroless-init: ${e.message}\n`);
+      io.stderr.write(`distroless-init: ${escapeLines(e.message)}\n`);
       return 2;
     }
     if (e instanceof InputError) {
-      io.stderr.write(`distroless-init: ${e.message}\n`);
+      io.stderr.write(`distroless-init: ${escapeLines(e.message)}\n`);
       return 1;
     }
     const known = knownFailure(e);
@@ -96,3 +97,8 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
   }
 }
 
+
+/** A message's lines with the control characters that came from the input escaped. */
+function escapeLines(message: string): string {
+  return message.split('\n').map(escapeControls).join('\n');
+}

@@ -104,10 +104,24 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
 
-/** One line per diagnostic: `file:line:col: severity DI1001 Kind/name field: message`. */
+/**
+ * One line per diagnostic: `file:line:col: severity DI1001 Kind/name field: message`.
+ * Control characters that came from the input (a resource name with a newline
+ * or a terminal escape) are written as `\xNN`: one diagnostic stays one line,
+ * and the input cannot drive the terminal.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
   const loc = [d.file ?? '<input>', d.line, d.column].filter((p) => p !== undefined).join(':');
   const res = d.resource?.kind ? ` ${d.resource.kind}/${d.resource.name ?? '?'}` : '';
   const field = d.field && !d.message.startsWith(d.field) ? ` ${d.field}` : '';
-  return `${loc}: ${d.severity} ${d.code}${res}${field}: ${d.message}`;
+  return escapeControls(`${loc}: ${d.severity} ${d.code}${res}${field}: ${d.message}`);
+}
+
+/** Control characters (C0, DEL, C1, line and paragraph separators) as `\xNN` / `\uNNNN`. */
+export function escapeControls(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n > 0xff ? `\\u${n.toString(16).padStart(4, '0')}` : `\\x${n.toString(16).padStart(2, '0')}`;
+  });
 }

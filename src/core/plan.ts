@@ -5,6 +5,7 @@
  * service. All image knowledge lives here and in the templates, so both
  * formats behave the same.
  */
+import { globMatch } from '../catalogue/safe-regex.js';
 import type { TemplateMatch } from '../catalogue/match.js';
 import { matchTemplate, mirrorOf } from '../catalogue/match.js';
 import type { Catalogue } from '../catalogue/load.js';
@@ -353,15 +354,8 @@ function containsSequence(haystack: string[], needle: string[]): boolean {
 /** True for the template's init-only names (globs allowed) and their `_FILE` forms. */
 export function isInitOnly(name: string, patterns: readonly string[]): boolean {
   const base = name.endsWith('_FILE') ? name.slice(0, -5) : name;
-  return patterns.some((p) => globToRegExp(p).test(name) || globToRegExp(p).test(base));
-}
-
-const globs = new Map<string, RegExp>();
-
-function globToRegExp(glob: string): RegExp {
-  let re = globs.get(glob);
-  if (!re) globs.set(glob, (re = new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)));
-  return re;
+  // a linear matcher: a glob turned into a backtracking regex is polynomial in its stars
+  return patterns.some((p) => globMatch(p, name) || globMatch(p, base));
 }
 
 function runtimeBinaries(spec: TemplateSpec): Set<string> {
