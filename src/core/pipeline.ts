@@ -119,7 +119,11 @@ function transformWindow(text: string, lineOffset: number, state: StreamState, o
  * The result equals transformManifestPieces on the concatenated text.
  */
 export class ManifestStream {
-  private pending = '';
+  /** The text after the last window, as the chunks it came in (joined only when a window is cut: linear). */
+  private parts: string[] = [];
+  private partsLength = 0;
+  /** The last characters seen: a marker line may start in one chunk and end in the next. */
+  private tail = '';
   private line = 0;
   private json: boolean | undefined;
   private readonly state: StreamState = { out: [], diagnostics: [], changed: false, index: 0 };
@@ -131,17 +135,25 @@ export class ManifestStream {
   push(chunk: string): void {
     if (chunk === '') return;
     this.binary ??= binaryProblem(chunk);
-    this.pending += chunk;
+    const before = this.partsLength;
+    this.parts.push(chunk);
+    this.partsLength += chunk.length;
     if (this.json === undefined) {
-      const first = /\S/.exec(this.pending);
+      const first = /\S/.exec(chunk); // the chunks before were all white space
       if (!first) return;
       this.json = first[0] === '{' || first[0] === '[';
     }
     if (this.json || this.binary) return;
-    const cut = lastMarker(this.pending);
+    // only the new text (and the few characters before it) can hold a new marker line
+    const probe = this.tail + chunk;
+    this.tail = probe.slice(-5);
+    const found = lastMarker(probe);
+    const cut = found < 0 ? -1 : before - (probe.length - chunk.length) + found;
     if (cut <= 0) return;
-    const window = this.pending.slice(0, cut);
-    this.pending = this.pending.slice(cut);
+    const pending = this.pending;
+    const window = pending.slice(0, cut);
+    this.parts = [pending.slice(cut)];
+    this.partsLength = this.parts[0]!.length;
     transformWindow(window, this.line, this.state, this.options);
     this.line += countLines(window);
     this.sinceCollect += window.length;
@@ -160,11 +172,19 @@ export class ManifestStream {
     return out;
   }
 
+  /** The text not transformed yet (one string). */
+  private get pending(): string {
+    if (this.parts.length > 1) this.parts = [this.parts.join('')];
+    return this.parts[0] ?? '';
+  }
+
   end(): { pieces: string[]; diagnostics: Diagnostic[]; changed: boolean } {
     // binary and JSON input were buffered whole in `pending`
     if (this.binary || this.json) return transformManifestPieces(this.pending, this.options);
-    if (this.pending !== '' || this.state.index === 0) transformWindow(this.pending, this.line, this.state, this.options);
-    this.pending = '';
+    const pending = this.pending;
+    if (pending !== '' || this.state.index === 0) transformWindow(pending, this.line, this.state, this.options);
+    this.parts = [];
+    this.partsLength = 0;
     // untouched documents are their input text, so the pieces are the input when nothing changed
     const { out, diagnostics, changed } = this.state;
     return { pieces: out, diagnostics, changed };
@@ -293,14 +313,19 @@ function unknownImagesOnly(
   if (text.includes('distroless-init.io/')) return undefined;
   const images: { image: string; line: number; column: number; container?: string }[] = [];
   let lines: string[] | undefined;
+  // lines counted from the previous match on (linear in the text, not in text × images)
+  let counted = 0;
+  let line = 0;
   for (const m of text.matchAll(IMAGE_LINE)) {
     const image = m[4] ?? '';
     const ref = parseImageRef(image);
     if (!ref || findTemplate(catalogue, ref)) return undefined;
     const at = (m.index ?? 0) + (m[1]?.length ?? 0);
-    const before = text.slice(0, at);
-    const line = before.split('\n').length - 1;
-    const column = at - (before.lastIndexOf('\n') + 1);
+    for (let i = text.indexOf('\n', counted); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) {
+      line++;
+      counted = i + 1;
+    }
+    const column = at - (text.lastIndexOf('\n', at - 1) + 1);
     const container = containerName((lines ??= text.split('\n')), line, column);
     images.push({ image, line, column, ...(container ? { container } : {}) });
   }
