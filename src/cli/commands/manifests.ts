@@ -121,7 +121,7 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     io.stdout.write(r.output);
     return r.failed ? 1 : 0;
   }
-  const { createTwoFilesPatch } = opts.diff ? await import('diff') : { createTwoFilesPatch: undefined };
+  const { streamDiff } = opts.diff ? await import('../stream-diff.js') : { streamDiff: undefined };
   const outputs: string[][] = [];
   const diffs: string[] = [];
   let changed = false;
@@ -135,7 +135,7 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     diagnostics.push(...r.diagnostics);
     changed ||= r.changed;
     outputs.push(r.pieces);
-    if (createTwoFilesPatch && r.changed) diffs.push(createTwoFilesPatch(input.name, input.name, input.text, r.pieces.join(''), 'original', 'distroless-init'));
+    if (streamDiff && r.changed) diffs.push(streamDiff(input.name, input.text, r.pieces));
   }
   reportDiagnostics(io, diagnostics, format, opts.verbose ?? false);
   if (hasErrors(diagnostics as Diagnostic[])) return 1;
