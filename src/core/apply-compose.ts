@@ -22,6 +22,7 @@
  * "true"` and the init service `distroless-init.io/init-of: <service>`; both
  * are skipped by a later run.
  */
+import { resolveAlias } from './alias-index.js';
 import {
   isAlias,
   isMap,
@@ -719,7 +720,7 @@ function effectiveElsewhere(doc: Document, map: YAMLMap, key: string): boolean {
 
 function resolve(doc: Document, v: unknown): Node | undefined {
   let n = v;
-  for (let i = 0; i < 20 && isAlias(n); i++) n = n.resolve(doc);
+  for (let i = 0; i < 20 && isAlias(n); i++) n = resolveAlias(doc, n); // linear: yaml's resolve walks the document
   return isMap(n) || isSeq(n) || isScalar(n) ? n : undefined;
 }
 
@@ -800,16 +801,22 @@ function addTopLevelVolumes(doc: Document, root: YAMLMap, names: readonly string
     const next = root.items[root.items.findIndex((p) => keyOf(p.key) === 'volumes') + 1];
     if (next && isScalar(next.key)) next.key.spaceBefore = true;
   }
+  // YAMLMap.has scans the map: the keys are kept in a set across calls (one call per service: linear)
+  let known = volumeKeys.get(map);
+  if (!known || known.size !== map.items.length) volumeKeys.set(map, (known = new Set(map.items.map((p) => keyOf(p.key)))));
   for (const n of names) {
-    if (map.has(n)) continue;
+    if (known.has(n)) continue;
     if (map.flow) map.items.push(doc.createPair(n, newNode(doc, {}, true)));
     else {
       const empty = new Scalar(null);
       empty.source = '';
       map.items.push(new Pair(newNode(doc, n), empty));
     }
+    known.add(n);
   }
 }
+
+const volumeKeys = new WeakMap<YAMLMap, Set<unknown>>();
 
 function at(ctx: ComposeContext, node: unknown, field: string, service?: string): Partial<Diagnostic> {
   const out: Partial<Diagnostic> = { field };

@@ -153,7 +153,9 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   if (!server.ok) return { kind: 'skip', diagnostics: [server.diagnostic] };
 
   const hardening: Hardening = { ...DEFAULT_HARDENING, ...options.hardening };
-  const taken = new Set(options.takenNames ?? []);
+  // the caller's names plus this container's, without copying the caller's set (4,000 Compose services: quadratic)
+  const ownNames = new Set<string>();
+  const taken = { has: (n: string): boolean => ownNames.has(n) || (options.takenNames?.has(n) ?? false), add: (n: string): void => void ownNames.add(n) };
   const unique = (base: string): string => {
     let name = base.slice(0, 63).replace(/-+$/, '');
     for (let i = 2; taken.has(name); i++) name = `${base.slice(0, 60)}-${i}`;

@@ -6,6 +6,7 @@
  * API server's schema would refuse them; values are the planner's business.
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type YAMLMap } from 'yaml';
+import { resolveAlias } from './alias-index.js';
 
 export interface ShapeProblem {
   field: string;
@@ -122,7 +123,7 @@ function fields(doc: Document, map: YAMLMap, at: string, want: Readonly<Record<s
 
 function resolve(doc: Document, node: unknown): unknown {
   // an alias stands for its anchor (depth was bounded by the caller)
-  for (let i = 0; i < 64 && isAlias(node); i++) node = node.resolve(doc);
+  for (let i = 0; i < 64 && isAlias(node); i++) node = resolveAlias(doc, node);
   return node;
 }
 
