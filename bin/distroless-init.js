@@ -34,7 +34,13 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
       n = readSync(0, buf, 0, buf.length, null);
     } catch (e) {
       if (e.code === 'EOF') n = 0;
-      else if (e.code !== 'EAGAIN') throw e;
+      else if (e.code !== 'EAGAIN') {
+        // a directory as stdin (EISDIR), an I/O error: a coded error, not a stack trace
+        const what = e.code === 'EISDIR' ? 'error DI1013: standard input is a directory' : `error DI1002: standard input cannot be read: ${e.code}`;
+        process.stderr.write(`distroless-init: <stdin>: ${what}\n`);
+        process.exitCode = 1;
+        n = 0;
+      }
     }
     empty = n === 0;
     if (n > 0) first = buf.subarray(0, n);

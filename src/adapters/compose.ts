@@ -11,6 +11,7 @@
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { splitComposeServices } from '../core/apply-compose.js';
 import { diag, type Diagnostic } from '../shared/diagnostics.js';
+import { aliasProblem, nestingProblem } from '../shared/limits.js';
 import { binaryProblem, firstLine, render, type TransformOptions, type TransformResult } from '../core/pipeline.js';
 
 /** Rewrites a Compose file. Never throws on bad input: problems are diagnostics. */
@@ -19,6 +20,8 @@ export function transformCompose(text: string, options: TransformOptions): Trans
   const base = options.file ? { file: options.file } : {};
   const binary = binaryProblem(text);
   if (binary) return { output: text, diagnostics: [diag('DI1005', binary, base)], changed: false };
+  const deep = nestingProblem(text);
+  if (deep) return { output: text, diagnostics: [diag('DI1011', deep, base)], changed: false };
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true, keepSourceTokens: false });
@@ -29,6 +32,11 @@ export function transformCompose(text: string, options: TransformOptions): Trans
   for (const e of doc.errors) diagnostics.push(diag('DI1001', firstLine(e.message), { ...base, ...at(e.pos[0]) }));
   if (doc.errors.length) return { output: text, diagnostics, changed: false };
   for (const w of doc.warnings) diagnostics.push(diag('DI1007', firstLine(w.message), { ...base, ...at(w.pos[0]) }));
+  const bomb = text.includes('*') ? aliasProblem(doc) : undefined;
+  if (bomb) {
+    diagnostics.push(diag('DI1004', bomb, base));
+    return { output: text, diagnostics, changed: false };
+  }
   if (!isMap(doc.contents)) {
     diagnostics.push(diag('DI1003', 'a Compose file must be a mapping with a services key', { ...base, ...at(doc.contents?.range?.[0] ?? 0) }));
     return { output: text, diagnostics, changed: false };
@@ -79,7 +87,7 @@ export async function validateCompose(text: string, options: ValidateComposeOpti
     if (doc.errors.length) return undefined;
     let data: unknown;
     try {
-      data = doc.toJS({ maxAliasCount: 100 });
+      data = doc.toJS({ maxAliasCount: -1 });
     } catch {
       return undefined;
     }

@@ -15,6 +15,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, type CST, type YAMLMap, type YAMLSeq } from 'yaml';
 import { loadCatalogue, withMirrors, type Catalogue } from '../catalogue/load.js';
 import { diag, hasErrors, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
+import { normalizeMirror } from '../catalogue/match.js';
+import { aliasProblem, nestingProblem } from '../shared/limits.js';
 import { transformManifests } from '../core/pipeline.js';
 import type { Hardening } from '../core/hardening.js';
 import { emptyOptions, readFunctionConfig, type FunctionConfig } from '../core/options.js';
@@ -39,6 +41,8 @@ export interface ResourceListResult {
   diagnostics: Diagnostic[];
   /** True when an error result exists: the function must exit 1. */
   failed: boolean;
+  /** True when at least one item changed. */
+  changed: boolean;
 }
 
 const RL_API = /^apiVersion:[ \t]*(["']?)config\.kubernetes\.io\/v1(?:alpha1|beta1)?\1[ \t]*(?:#.*)?\r?$/m;
@@ -46,6 +50,7 @@ const RL_KIND = /^kind:[ \t]*(["']?)ResourceList\1[ \t]*(?:#.*)?\r?$/m;
 
 /** True when `text` is a KRM ResourceList (YAML or JSON), the input of an exec function. */
 export function isResourceList(text: string): boolean {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark does not make it another kind of input
   if (/^\s*\{/.test(text)) {
     if (!text.includes('ResourceList')) return false;
     try {
@@ -60,6 +65,9 @@ export function isResourceList(text: string): boolean {
 
 /** Reads a config file's text (the kustomize plugin's file, `--config FILE`): YAML, then readFunctionConfig. */
 export function readConfigText(text: string, file: string): { config: FunctionConfig; diagnostics: Diagnostic[] } {
+  const none = emptyOptions();
+  const deep = nestingProblem(text);
+  if (deep) return { config: none, diagnostics: [diag('DI1011', `config: ${deep}`, { file })] };
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length) {
     return {
@@ -67,25 +75,37 @@ export function readConfigText(text: string, file: string): { config: FunctionCo
       diagnostics: doc.errors.map((e) => diag('DI1008', `config is not valid YAML: ${e.message.split('\n')[0]}`, { file })),
     };
   }
+  const bomb = aliasProblem(doc);
+  if (bomb) return { config: none, diagnostics: [diag('DI1004', `config: ${bomb}`, { file })] };
   return readFunctionConfig(doc.toJS(), file);
 }
 
 /** Rewrites the items of a ResourceList; diagnostics go into `results`. Never throws on bad input. */
 export function transformResourceList(text: string, options: ResourceListOptions = {}): ResourceListResult {
   const diagnostics: Diagnostic[] = [];
+  const deep = nestingProblem(text);
+  if (deep) {
+    diagnostics.push(diag('DI1011', `ResourceList: ${deep}`));
+    return { output: emptyList('config.kubernetes.io/v1', diagnostics), diagnostics, failed: true, changed: false };
+  }
   const doc = parseDocument(text, { keepSourceTokens: true, prettyErrors: false, uniqueKeys: false });
   const declared: unknown = isMap(doc.contents) ? doc.contents.get('apiVersion') : undefined;
   const apiVersion = typeof declared === 'string' && /^config\.kubernetes\.io\/v1/.test(declared) ? declared : 'config.kubernetes.io/v1';
   if (doc.errors.length || !isMap(doc.contents)) {
     for (const e of doc.errors) diagnostics.push(diag('DI1001', `ResourceList: ${e.message.split('\n')[0]}`));
     if (!doc.errors.length) diagnostics.push(diag('DI1003', 'the ResourceList is not a mapping'));
-    return { output: emptyList(apiVersion, diagnostics), diagnostics, failed: true };
+    return { output: emptyList(apiVersion, diagnostics), diagnostics, failed: true, changed: false };
+  }
+  const bomb = aliasProblem(doc);
+  if (bomb) {
+    diagnostics.push(diag('DI1004', `ResourceList: ${bomb}`));
+    return { output: emptyList(apiVersion, diagnostics), diagnostics, failed: true, changed: false };
   }
   const root = doc.contents;
   const itemsNode = root.get('items', true);
   if (itemsNode !== undefined && itemsNode !== null && !isSeq(itemsNode) && !(isScalar(itemsNode) && itemsNode.value === null)) {
     diagnostics.push(diag('DI1003', 'ResourceList items must be a list'));
-    return { output: emptyList(apiVersion, diagnostics), diagnostics, failed: true };
+    return { output: emptyList(apiVersion, diagnostics), diagnostics, failed: true, changed: false };
   }
 
   // options: command line defaults, then the function config
@@ -106,6 +126,7 @@ export function transformResourceList(text: string, options: ResourceListOptions
   const seq = isSeq(itemsNode) ? itemsNode : undefined;
   const pieces = seq ? itemTexts(text, seq) : [];
   const out: string[] = [];
+  let changed = false;
   if (!hasErrors(diagnostics)) {
     pieces.forEach((piece, i) => {
       const item = seq!.items[i];
@@ -125,6 +146,7 @@ export function transformResourceList(text: string, options: ResourceListOptions
           document: meta.index ?? i,
         });
       }
+      changed ||= r.changed;
       out.push(r.changed ? piece.wrap(r.output) : piece.original);
     });
   }
@@ -133,7 +155,7 @@ export function transformResourceList(text: string, options: ResourceListOptions
   let output = `apiVersion: ${apiVersion}\nkind: ResourceList\n`;
   output += items.length ? `items:\n${items.map((s) => (s.endsWith('\n') ? s : `${s}\n`)).join('')}` : 'items: []\n';
   if (diagnostics.length) output += resultsYaml(diagnostics);
-  return { output, diagnostics, failed };
+  return { output, diagnostics, failed, changed: changed && !failed };
 }
 
 interface ItemText {
@@ -242,6 +264,6 @@ function emptyList(apiVersion: string, diagnostics: readonly Diagnostic[]): stri
 
 function toJS(doc: Document, node: unknown): unknown {
   if (node === undefined || node === null) return undefined;
-  if (isMap(node) || isSeq(node) || isScalar(node)) return node.toJS(doc, { maxAliasCount: 100 });
+  if (isMap(node) || isSeq(node) || isScalar(node)) return node.toJS(doc, { maxAliasCount: -1 });
   return node;
 }

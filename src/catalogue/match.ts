@@ -6,6 +6,7 @@
 import type { ImageRef } from '../shared/image-ref.js';
 import type { Catalogue, LoadedTemplate } from './load.js';
 import { mergeSpecs } from './merge.js';
+import { MAX_REGEX_INPUT } from './safe-regex.js';
 import type { Template, TemplateSpec } from './template.js';
 
 export interface TemplateMatch {
@@ -46,7 +47,10 @@ export function matchTemplate(catalogue: Catalogue, ref: ImageRef): TemplateMatc
   }
   if (template.decline || !template.spec) return match;
   const chosen = (template.variants ?? []).filter((v) =>
-    Object.entries(v.when ?? {}).every(([k, re]) => new RegExp(re).test(k === 'tag' ? tag : (vars[k] ?? ''))),
+    Object.entries(v.when ?? {}).every(([k, re]) => {
+      const value = k === 'tag' ? tag : (vars[k] ?? '');
+      return value.length <= MAX_REGEX_INPUT && new RegExp(re).test(value); // bounded input: see safe-regex.ts
+    }),
   );
   match.variants = chosen.map((v) => v.name);
   const context = { ...vars, tag, path: ref.path };
@@ -89,7 +93,7 @@ function isMirrorPath(path: string): boolean {
 
 function tagVariables(template: Template, tag: string): { vars: Record<string, string>; defaulted: boolean } {
   if (!template.versions) return { vars: {}, defaulted: false };
-  const m = new RegExp(template.versions.pattern).exec(tag);
+  const m = tag.length <= MAX_REGEX_INPUT ? new RegExp(template.versions.pattern).exec(tag) : null; // bounded input: see safe-regex.ts
   const groups = m?.groups ?? {};
   const found = Object.entries(groups).filter(([, v]) => v !== undefined) as [string, string][];
   if (found.length === 0) return { vars: { ...template.versions.default }, defaulted: true };

@@ -5,6 +5,7 @@
  */
 import { helmPluginAnswer } from '../adapters/helm.js';
 import { InputError, UsageError } from '../shared/errors.js';
+import { knownFailure } from './failures.js';
 import type { Io } from './io.js';
 
 /**
@@ -29,8 +30,9 @@ export async function runAsHelmPlugin(io: Io, body: (io: Io) => Promise<number>)
   try {
     code = await body(inner);
   } catch (e) {
-    const known = e instanceof UsageError || e instanceof InputError;
-    const message = known ? (e as Error).message : `internal error: ${(e as Error).message} (this is a bug: please report it with the chart)`;
+    const coded = knownFailure(e);
+    const known = e instanceof UsageError || e instanceof InputError || coded !== undefined;
+    const message = coded ?? (known ? (e as Error).message : `internal error: ${(e as Error).message} (this is a bug: please report it with the chart)`);
     io.stderr.write(`distroless-init: ${known ? message : ((e as Error).stack ?? message)}\n`);
     errors.push(message);
     code = e instanceof UsageError ? 2 : 1;

@@ -1,7 +1,8 @@
 /** Reading the inputs the way kubectl does: stdin or `-`, files, directories (`-R` recursive). */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { diag, type Diagnostic } from '../shared/diagnostics.js';
+import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from '../shared/read-input.js';
 import { readStdin, type Io } from './io.js';
 
 export interface Input {
@@ -14,10 +15,16 @@ export interface Input {
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
+/**
+ * Reads stdin and the named files and directories. Files found by listing a
+ * directory must be regular files (a FIFO there is DI1013, not a hang); every
+ * input is bounded by `maxBytes` and read as strict UTF-8.
+ */
 export async function readInputs(
   io: Io,
   names: readonly string[],
   recursive: boolean,
+  maxBytes = DEFAULT_MAX_INPUT_BYTES,
 ): Promise<{ inputs: Input[]; diagnostics: Diagnostic[] }> {
   const inputs: Input[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -27,38 +34,48 @@ export async function readInputs(
     if (name === '-') {
       if (stdinUsed) continue;
       stdinUsed = true;
-      inputs.push({ name: '<stdin>', text: await readStdin(io) });
+      inputs.push({ name: '<stdin>', text: await readStdin(io, maxBytes) });
       continue;
     }
     const path = resolve(io.cwd, name);
-    let files: string[];
+    let files: { path: string | Buffer; name: string; listed: boolean }[];
     try {
-      files = statSync(path).isDirectory() ? listDir(path, recursive) : [path];
+      files = statSync(path).isDirectory() ? listDir(Buffer.from(path), name, recursive) : [{ path, name, listed: false }];
     } catch (e) {
-      diagnostics.push(diag('DI1002', `cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: name }));
+      diagnostics.push(diag('DI1002', `cannot read ${displayName(name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: displayName(name) }));
       continue;
     }
     for (const f of files) {
-      try {
-        const buf = readFileSync(f);
-        inputs.push({ name: f === path ? name : join(name, f.slice(path.length + 1)), path: f, text: buf.toString('utf8') });
-      } catch (e) {
-        diagnostics.push(diag('DI1002', `cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: f }));
-      }
+      const r = readInputFile(f.path, { maxBytes, listed: f.listed, name: f.name });
+      if (r.diagnostic) diagnostics.push(r.diagnostic);
+      else inputs.push({ name: f.name, path: f.path.toString(), text: r.text });
     }
   }
   return { inputs, diagnostics };
 }
 
-function listDir(dir: string, recursive: boolean): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = join(dir, entry.name);
+/**
+ * The manifest files under `dir`, sorted by name. Names are kept as bytes, so
+ * that a file name that is not valid UTF-8 is still read (and shown escaped).
+ */
+function listDir(dir: Buffer, shown: string, recursive: boolean): { path: Buffer; name: string; listed: boolean }[] {
+  const out: { path: Buffer; name: string; listed: boolean }[] = [];
+  const entries = readdirSync(dir, { withFileTypes: true, encoding: 'buffer' }) as unknown as Dirent<Buffer>[];
+  entries.sort((a, b) => Buffer.compare(a.name, b.name));
+  for (const entry of entries) {
+    const p = Buffer.concat([dir, Buffer.from('/'), entry.name]);
+    const name = join(shown, displayName(entry.name.toString('utf8')));
     if (entry.isDirectory()) {
-      if (recursive) out.push(...listDir(p, recursive));
-    } else if (MANIFEST.test(entry.name)) out.push(p);
+      if (recursive) out.push(...listDir(p, name, recursive));
+    } else if (MANIFEST.test(entry.name.toString('latin1'))) out.push({ path: p, name, listed: true });
   }
   return out;
+}
+
+/** A name for messages: control characters (terminal escapes, newlines) and undecodable bytes escaped. */
+export function displayName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, (c) => (c === '\ufffd' ? '\\uFFFD' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
 /**

@@ -2,12 +2,13 @@
  * The CLI's streams and errors. Commands receive an `Io` instead of touching
  * `process`, so tests run the real CLI in-process.
  */
-import { closeSync, openSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { formatDiagnostic, type Diagnostic } from '../shared/diagnostics.js';
 import { InputError } from '../shared/errors.js';
+import { BoundedDecoder, DEFAULT_MAX_INPUT_BYTES } from '../shared/read-input.js';
+import { tempFilesExist } from './temp-files.js';
 
 export interface Io {
   /** A stream (process.stdin), any async iterable of chunks, or a function giving the whole text (tests). */
@@ -27,6 +28,11 @@ export interface Io {
 export async function* stdinChunks(first?: Buffer): AsyncGenerator<Buffer> {
   if (first) yield first;
   for (;;) {
+    if (tempFilesExist()) {
+      // a temporary file exists: a blocking read would hold off the signal handler that removes it
+      for await (const chunk of process.stdin) yield chunk as Buffer;
+      return;
+    }
     const buf = Buffer.allocUnsafe(STDIN_CHUNK);
     let n: number;
     try {
@@ -38,7 +44,7 @@ export async function* stdinChunks(first?: Buffer): AsyncGenerator<Buffer> {
         return;
       }
       if (code === 'EOF') return; // a closed pipe, on Windows
-      throw e;
+      throw stdinError(e);
     }
     if (n === 0) return;
     yield buf.subarray(0, n);
@@ -47,34 +53,34 @@ export async function* stdinChunks(first?: Buffer): AsyncGenerator<Buffer> {
 
 const STDIN_CHUNK = 1 << 16;
 
-export async function readStdin(io: Io): Promise<string> {
-  if (typeof io.stdin === 'function') return io.stdin();
-  // decoded chunk by chunk, so the raw buffers are not all held next to the text
-  const decoder = new StringDecoder('utf8');
-  const parts: string[] = [];
-  for await (const chunk of io.stdin) parts.push(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
-  parts.push(decoder.end());
-  return parts.join('');
+/** A read error on stdin (a directory given as stdin: EISDIR) as an input error with a code. */
+export function stdinError(e: unknown): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const what = code === 'EISDIR' ? 'is a directory' : `cannot be read: ${code ?? (e as Error).message}`;
+  const error = new InputError(`<stdin>: error ${code === 'EISDIR' ? 'DI1013' : 'DI1002'}: standard input ${what}`);
+  return error;
 }
 
-/** Writes a file atomically: a temporary file in the same directory, then rename. */
-export function writeFileAtomic(path: string, text: string | readonly string[]): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+/**
+ * The whole of stdin as text: strict UTF-8 (an invalid byte sequence is DI1005,
+ * a valid U+FFFD is text), at most `maxBytes` (DI1012).
+ */
+export async function readStdin(io: Io, maxBytes = DEFAULT_MAX_INPUT_BYTES): Promise<string> {
+  if (typeof io.stdin === 'function') return io.stdin();
+  // decoded chunk by chunk, so the raw buffers are not all held next to the text
+  const decoder = new BoundedDecoder('<stdin>', maxBytes);
+  const parts: string[] = [];
+  const take = (r: string | Diagnostic): void => {
+    if (typeof r !== 'string') throw new InputError(formatDiagnostic(r));
+    parts.push(r);
+  };
   try {
-    if (typeof text === 'string') writeFileSync(tmp, text);
-    else {
-      const fd = openSync(tmp, 'w');
-      try {
-        for (const piece of text) writeSync(fd, piece);
-      } finally {
-        closeSync(fd);
-      }
-    }
-    renameSync(tmp, path);
+    for await (const chunk of io.stdin) take(decoder.decode(chunk as Buffer | string));
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new InputError(`cannot write ${path}: ${(e as Error).message}`);
+    throw e instanceof InputError ? e : stdinError(e);
   }
+  take(decoder.end());
+  return parts.join('');
 }
 
 export type DiagnosticFormat = 'text' | 'json';

@@ -8,6 +8,10 @@ import { InputError, UsageError } from '../shared/errors.js';
 import { stdinChunks, type Io } from './io.js';
 import { manifestsCommand } from './commands/manifests.js';
 import { VERSION } from '../shared/version.js';
+import { removeTempFilesOnSignals } from './safe-write.js';
+import { removeTempFiles } from './temp-files.js';
+import { knownFailure } from './failures.js';
+import { escapeControls } from '../shared/diagnostics.js';
 
 type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
@@ -43,6 +47,7 @@ export function defaultIo(firstChunk?: Buffer): Io {
 
 /** The bin's entry: `run` with the process's streams; `firstChunk` is what the bin has already read from stdin. */
 export async function main(argv: readonly string[], firstChunk?: Buffer): Promise<number> {
+  removeTempFilesOnSignals();
   return run(argv, defaultIo(firstChunk));
 }
 
@@ -69,16 +74,22 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (e) {
+    removeTempFiles();
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof UsageError) {
-      io.stderr.write(`distroless-init: ${e.message}\n`);
+      io.stderr.write(`distroless-init: ${escapeLines(e.message)}\n`);
       return 2;
     }
     if (e instanceof InputError) {
-      io.stderr.write(`distroless-init: ${e.message}\n`);
+      io.stderr.write(`distroless-init: ${escapeLines(e.message)}\n`);
+      return 1;
+    }
+    const known = knownFailure(e);
+    if (known) {
+      io.stderr.write(`distroless-init: ${known}\n`);
       return 1;
     }
     io.stderr.write(
@@ -86,4 +97,10 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
     );
     return 1;
   }
+}
+
+
+/** A message's lines with the control characters that came from the input escaped. */
+function escapeLines(message: string): string {
+  return message.split('\n').map(escapeControls).join('\n');
 }

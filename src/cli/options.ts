@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import type { Catalogue } from '../catalogue/load.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
-import { DEFAULT_HARDENING } from '../core/hardening.js';
+import { DEFAULT_HARDENING, type Hardening } from '../core/hardening.js';
 import { parseOptionFlags, type FunctionConfig } from '../core/options.js';
 import { UsageError } from '../shared/errors.js';
+import { normalizeMirror } from '../catalogue/match.js';
+import { DEFAULT_MAX_INPUT_BYTES, parseSize } from '../shared/read-input.js';
 
 export interface CommonOptions {
   templates: string[];
@@ -13,6 +15,7 @@ export interface CommonOptions {
   mirror: string[];
   outputFormat?: string;
   verbose?: boolean;
+  maxInputSize?: string;
 }
 
 export const MIRROR_HELP = 'a registry prefix that serves Docker Hub images: PREFIX/postgres:16 is matched as postgres:16 (repeatable)';
@@ -28,7 +31,16 @@ export function commonOptions(cmd: Command): Command {
     .option('--security <key=value>', `override a security default of the main container (repeatable): ${Object.keys(DEFAULT_HARDENING).join(', ')}`, collect, [])
     .option('--mirror <prefix>', MIRROR_HELP, collect, [])
     .option('--output-format <format>', 'diagnostics on stderr as text or json', 'text')
-    .option('-v, --verbose', 'also print info diagnostics');
+    .option('-v, --verbose', 'also print info diagnostics')
+    .option('--max-input-size <size>', 'refuse an input (stdin, a file, a template) larger than SIZE: bytes, or with a K, M or G suffix (default 256M)');
+}
+
+/** `--max-input-size` in bytes (default 256 MiB). */
+export function parseMaxInputSize(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_INPUT_BYTES;
+  const n = parseSize(value);
+  if (n === undefined) throw new UsageError(`--max-input-size expects a size (bytes, or with a K, M or G suffix), got "${value}"`);
+  return n;
 }
 
 /**
@@ -56,10 +68,11 @@ export function parseFlags(opts: Partial<Pick<CommonOptions, 'image' | 'template
 export async function loadCatalogueFor(
   dirs: readonly string[],
   mirrors: readonly string[] = [],
+  maxBytes?: number,
 ): Promise<{ catalogue: Catalogue; diagnostics: Diagnostic[] }> {
   const { lazyCatalogue, loadCatalogue, withMirrors } = await import('../catalogue/load.js');
   if (dirs.length === 0) return { catalogue: withMirrors(lazyCatalogue(() => loadCatalogue().catalogue), mirrors), diagnostics: [] };
-  const loaded = loadCatalogue(dirs);
+  const loaded = loadCatalogue(dirs, maxBytes === undefined ? {} : { maxBytes });
   return { catalogue: withMirrors(loaded.catalogue, mirrors), diagnostics: loaded.diagnostics };
 }
 

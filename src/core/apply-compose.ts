@@ -89,7 +89,7 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
 
   let all: Record<string, unknown>;
   try {
-    all = (services.toJS(doc, { maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
+    all = (services.toJS(doc, { maxAliasCount: -1 }) ?? {}) as Record<string, unknown>;
   } catch (e) {
     diagnostics.push(diag('DI1004', `services cannot be read: ${(e as Error).message}`, at(ctx, services, 'services')));
     return { changed: false, diagnostics };
@@ -790,16 +790,22 @@ function addTopLevelVolumes(doc: Document, root: YAMLMap, names: readonly string
     const next = root.items[root.items.findIndex((p) => keyOf(p.key) === 'volumes') + 1];
     if (next && isScalar(next.key)) next.key.spaceBefore = true;
   }
+  // YAMLMap.has scans the map: the keys are kept in a set across calls (one call per service: linear)
+  let known = volumeKeys.get(map);
+  if (!known || known.size !== map.items.length) volumeKeys.set(map, (known = new Set(map.items.map((p) => keyOf(p.key)))));
   for (const n of names) {
-    if (map.has(n)) continue;
+    if (known.has(n)) continue;
     if (map.flow) map.items.push(doc.createPair(n, newNode(doc, {}, true)));
     else {
       const empty = new Scalar(null);
       empty.source = '';
       map.items.push(new Pair(newNode(doc, n), empty));
     }
+    known.add(n);
   }
 }
+
+const volumeKeys = new WeakMap<YAMLMap, Set<unknown>>();
 
 function at(ctx: ComposeContext, node: unknown, field: string, service?: string): Partial<Diagnostic> {
   const out: Partial<Diagnostic> = { field };

@@ -68,7 +68,7 @@ export function splitWorkload(ctx: WorkloadContext): { changed: boolean; diagnos
 
   let spec: Record<string, unknown>;
   try {
-    spec = podSpec.toJS(doc, { maxAliasCount: 100 }) as Record<string, unknown>;
+    spec = podSpec.toJS(doc, { maxAliasCount: -1 }) as Record<string, unknown>;
   } catch (e) {
     diagnostics.push(diag('DI1004', `pod spec cannot be read: ${(e as Error).message}`, { ...position(ctx, podSpec), resource: ctx.resource }));
     return { changed: false, diagnostics };

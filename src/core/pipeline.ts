@@ -14,7 +14,9 @@ import { renderFast } from './fast-render.js';
 import { findTemplate, privateRegistryMatch } from '../catalogue/match.js';
 import { parseImageRef } from '../shared/image-ref.js';
 import { KEY_PREFIX } from '../shared/names.js';
-import { workloadKind } from './workloads.js';
+import { pathToString, workloadKind } from './workloads.js';
+import { podSpecShape } from './shape.js';
+import { aliasProblem, nestingProblem } from '../shared/limits.js';
 
 export interface TransformOptions {
   catalogue: Catalogue;
@@ -130,7 +132,11 @@ function transformWindow(text: string, lineOffset: number, state: StreamState, o
  * The result equals transformManifestPieces on the concatenated text.
  */
 export class ManifestStream {
-  private pending = '';
+  /** The text after the last window, as the chunks it came in (joined only when a window is cut: linear). */
+  private parts: string[] = [];
+  private partsLength = 0;
+  /** The last characters seen: a marker line may start in one chunk and end in the next. */
+  private tail = '';
   private line = 0;
   private json: boolean | undefined;
   private readonly state: StreamState = { out: [], diagnostics: [], changed: false, index: 0 };
@@ -142,17 +148,25 @@ export class ManifestStream {
   push(chunk: string): void {
     if (chunk === '') return;
     this.binary ??= binaryProblem(chunk);
-    this.pending += chunk;
+    const before = this.partsLength;
+    this.parts.push(chunk);
+    this.partsLength += chunk.length;
     if (this.json === undefined) {
-      const first = /\S/.exec(this.pending);
+      const first = /\S/.exec(chunk); // the chunks before were all white space
       if (!first) return;
       this.json = first[0] === '{' || first[0] === '[';
     }
     if (this.json || this.binary) return;
-    const cut = lastMarker(this.pending);
+    // only the new text (and the few characters before it) can hold a new marker line
+    const probe = this.tail + chunk;
+    this.tail = probe.slice(-5);
+    const found = lastMarker(probe);
+    const cut = found < 0 ? -1 : before - (probe.length - chunk.length) + found;
     if (cut <= 0) return;
-    const window = this.pending.slice(0, cut);
-    this.pending = this.pending.slice(cut);
+    const pending = this.pending;
+    const window = pending.slice(0, cut);
+    this.parts = [pending.slice(cut)];
+    this.partsLength = this.parts[0]!.length;
     transformWindow(window, this.line, this.state, this.options);
     this.line += countLines(window);
     this.sinceCollect += window.length;
@@ -171,11 +185,19 @@ export class ManifestStream {
     return out;
   }
 
+  /** The text not transformed yet (one string). */
+  private get pending(): string {
+    if (this.parts.length > 1) this.parts = [this.parts.join('')];
+    return this.parts[0] ?? '';
+  }
+
   end(): { pieces: string[]; diagnostics: Diagnostic[]; changed: boolean } {
     // binary and JSON input were buffered whole in `pending`
     if (this.binary || this.json) return transformManifestPieces(this.pending, this.options);
-    if (this.pending !== '' || this.state.index === 0) transformWindow(this.pending, this.line, this.state, this.options);
-    this.pending = '';
+    const pending = this.pending;
+    if (pending !== '' || this.state.index === 0) transformWindow(pending, this.line, this.state, this.options);
+    this.parts = [];
+    this.partsLength = 0;
     // untouched documents are their input text, so the pieces are the input when nothing changed
     const { out, diagnostics, changed } = this.state;
     return { pieces: out, diagnostics, changed };
@@ -210,6 +232,9 @@ const SELF_CHECK = process.env.DISTROLESS_INIT_SELF_CHECK === '1';
 
 function transformDocument(text: string, index: number, lineOffset: number, options: TransformOptions): DocumentResult {
   const diagnostics: Diagnostic[] = [];
+  const base = { ...(options.file ? { file: options.file } : {}), document: index };
+  const deep = nestingProblem(text);
+  if (deep) return { diagnostics: [diag('DI1011', deep, { ...base, line: lineOffset + 1 })] };
   const lineCounter = new LineCounter();
   const fast = fastParseDocument(text, PARSE_OPTIONS, lineCounter);
   if (fast && SELF_CHECK) {
@@ -223,13 +248,17 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
     const p = lineCounter.linePos(pos);
     return { line: p.line + lineOffset, column: p.col };
   };
-  const base = { ...(options.file ? { file: options.file } : {}), document: index };
   for (const e of doc.errors) {
     diagnostics.push(diag('DI1001', firstLine(e.message), { ...base, ...at(e.pos[0]) }));
   }
   if (doc.errors.length) return { diagnostics };
   for (const w of doc.warnings) diagnostics.push(diag('DI1007', firstLine(w.message), { ...base, ...at(w.pos[0]) }));
   if (doc.contents === null) return { diagnostics };
+  const bomb = text.includes('*') ? aliasProblem(doc) : undefined;
+  if (bomb) {
+    diagnostics.push(diag('DI1004', bomb, { ...base, ...at(doc.contents.range?.[0] ?? 0) }));
+    return { diagnostics };
+  }
   if (!isMap(doc.contents)) {
     diagnostics.push(diag('DI1003', 'a Kubernetes document must be a mapping with apiVersion and kind', { ...base, ...at(doc.contents.range?.[0] ?? 0) }));
     return { diagnostics };
@@ -248,6 +277,14 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
       }
       const wk = workloadKind(apiVersion, kind);
       if (!wk) return;
+      const shape = podSpecShape(doc, node.getIn(wk.podSpec, true), pathToString(wk.podSpec));
+      if (shape.length) {
+        const resource = resourceRef(node);
+        for (const s of shape) {
+          diagnostics.push(diag('DI1006', s.message, { ...base, ...(s.offset !== undefined ? at(s.offset) : {}), resource, field: s.field }));
+        }
+        return;
+      }
       const r = splitWorkload({
         doc,
         base: path,
@@ -290,15 +327,20 @@ function unknownImagesOnly(
   if (text.includes(KEY_PREFIX)) return undefined;
   const images: { image: string; line: number; column: number; container?: string }[] = [];
   let lines: string[] | undefined;
+  // lines counted from the previous match on (linear in the text, not in text × images)
+  let counted = 0;
+  let line = 0;
   for (const m of text.matchAll(IMAGE_LINE)) {
     const image = m[4] ?? '';
     const ref = parseImageRef(image);
     // a catalogue image from a private registry is planned (warning DI3040/DI3041), not passed over
     if (!ref || findTemplate(catalogue, ref) || privateRegistryMatch(catalogue, ref)) return undefined;
     const at = (m.index ?? 0) + (m[1]?.length ?? 0);
-    const before = text.slice(0, at);
-    const line = before.split('\n').length - 1;
-    const column = at - (before.lastIndexOf('\n') + 1);
+    for (let i = text.indexOf('\n', counted); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) {
+      line++;
+      counted = i + 1;
+    }
+    const column = at - (text.lastIndexOf('\n', at - 1) + 1);
     const container = containerName((lines ??= text.split('\n')), line, column);
     images.push({ image, line, column, ...(container ? { container } : {}) });
   }
@@ -434,7 +476,7 @@ function transformJson(text: string, options: TransformOptions): TransformResult
   const r = transformDocument(text, 0, 0, options);
   if (!r.doc) return { output: text, diagnostics: r.diagnostics, changed: false };
   const indent = /^\{\s*\n([ \t]+)/.exec(text)?.[1] ?? '    ';
-  const output = JSON.stringify(r.doc.toJS({ maxAliasCount: 100 }), null, indent) + (text.endsWith('\n') ? '\n' : '');
+  const output = JSON.stringify(r.doc.toJS({ maxAliasCount: -1 }), null, indent) + (text.endsWith('\n') ? '\n' : '');
   return { output, diagnostics: r.diagnostics, changed: true };
 }
 
@@ -443,12 +485,14 @@ function isComposeText(text: string): boolean {
   return /^services:[ \t]*(#.*)?\r?$/m.test(text) && !/^(apiVersion|kind):/m.test(text);
 }
 
-/** Why a text is not YAML/JSON text (a NUL byte, invalid UTF-8), or undefined. */
+/**
+ * Why a text is not YAML/JSON text (a NUL byte), or undefined. Invalid UTF-8
+ * is found where the bytes are decoded (core/read-input.ts): a U+FFFD in a
+ * string is a valid character.
+ */
 export function binaryProblem(text: string): string | undefined {
   const nul = text.indexOf('\0');
   if (nul >= 0) return `input contains a NUL byte at offset ${nul}: it is not YAML text`;
-  const bad = text.indexOf('\uFFFD');
-  if (bad >= 0) return `input is not valid UTF-8 (first bad byte near offset ${bad})`;
   return undefined;
 }
 

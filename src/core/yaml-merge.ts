@@ -7,6 +7,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, Scalar, visit, type Document, type Node, type YAMLMap } from 'yaml';
 import { keyOf, newNode, setAfter } from './yaml-nodes.js';
+import { resolveAlias } from './alias-index.js';
 
 /** The node a reader (Compose, kubectl) sees for `key`: the service's own value, else one from its merge keys (aliases resolved). */
 export function effective(doc: Document, map: YAMLMap, key: string, depth = 0): Node | undefined {
@@ -35,7 +36,7 @@ export function effectiveElsewhere(doc: Document, map: YAMLMap, key: string): bo
 
 export function resolve(doc: Document, v: unknown): Node | undefined {
   let n = v;
-  for (let i = 0; i < 20 && isAlias(n); i++) n = n.resolve(doc);
+  for (let i = 0; i < 20 && isAlias(n); i++) n = resolveAlias(doc, n); // linear: yaml's resolve walks the document
   return isMap(n) || isSeq(n) || isScalar(n) ? n : undefined;
 }
 
@@ -57,7 +58,7 @@ export function own(doc: Document, main: YAMLMap, key: string): Node | undefined
 /** A deep copy of a node with aliases replaced by copies of their targets and anchors removed. */
 export function detached(doc: Document, node: Node): Node {
   // a map with a merge key is written out merged
-  if (isMap(node) && node.items.some((p) => isMergeKey(p.key))) return newNode(doc, node.toJS(doc, { maxAliasCount: 100 }), node.flow ?? false);
+  if (isMap(node) && node.items.some((p) => isMergeKey(p.key))) return newNode(doc, node.toJS(doc, { maxAliasCount: -1 }), node.flow ?? false);
   const copy = node.clone() as Node;
   const strip = (n: Node): Node => {
     visit(n, {

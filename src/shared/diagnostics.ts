@@ -47,6 +47,10 @@ export const CODES = {
   DI1008: { severity: 'error', title: 'invalid function config (KRM functionConfig, --config file)' },
   DI1009: { severity: 'error', title: 'not a Compose file' },
   DI1010: { severity: 'error', title: 'Compose file does not match the compose-spec schema' },
+  DI1011: { severity: 'error', title: 'YAML nests too deep' },
+  DI1012: { severity: 'error', title: 'input too large' },
+  DI1013: { severity: 'error', title: 'input is not a regular file or a pipe' },
+  DI1014: { severity: 'error', title: 'output cannot be written' },
   // catalogue (DI2xxx)
   DI2001: { severity: 'error', title: 'template directory cannot be read' },
   DI2002: { severity: 'error', title: 'template is not valid YAML' },
@@ -121,10 +125,24 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
 
-/** One line per diagnostic: `file:line:col: severity DI1001 Kind/name field: message`. */
+/**
+ * One line per diagnostic: `file:line:col: severity DI1001 Kind/name field: message`.
+ * Control characters that came from the input (a resource name with a newline
+ * or a terminal escape) are written as `\xNN`: one diagnostic stays one line,
+ * and the input cannot drive the terminal.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
   const loc = [d.file ?? '<input>', d.line, d.column].filter((p) => p !== undefined).join(':');
   const res = d.resource?.kind ? ` ${d.resource.kind}/${d.resource.name ?? '?'}` : '';
   const field = d.field && !d.message.startsWith(d.field) ? ` ${d.field}` : '';
-  return `${loc}: ${d.severity} ${d.code}${res}${field}: ${d.message}`;
+  return escapeControls(`${loc}: ${d.severity} ${d.code}${res}${field}: ${d.message}`);
+}
+
+/** Control characters (C0, DEL, C1, line and paragraph separators) as `\xNN` / `\uNNNN`. */
+export function escapeControls(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n > 0xff ? `\\u${n.toString(16).padStart(4, '0')}` : `\\x${n.toString(16).padStart(2, '0')}`;
+  });
 }

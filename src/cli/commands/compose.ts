@@ -4,15 +4,17 @@
  * `-o FILE`, all or nothing. `--validate` checks the result against the
  * compose-spec JSON schema (ajv and the schema are loaded only then).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { transformCompose, validateCompose } from '../../adapters/compose.js';
 import { diag, hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
 import { UsageError } from '../../shared/errors.js';
-import { readStdin, reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
-import { checkFormat, collect, commonOptions, loadCatalogueFor, parseFlags, type CommonOptions } from '../options.js';
+import { readStdin, reportDiagnostics, type DiagnosticFormat, type Io } from '../io.js';
+import { checkFormat, collect, commonOptions, loadCatalogueFor, parseFlags, parseMaxInputSize, type CommonOptions } from '../options.js';
+import { checkTarget, writeOutputFile } from '../safe-write.js';
+import { readInputFile } from '../../shared/read-input.js';
 
 interface ComposeOptions extends CommonOptions {
   file: string[];
@@ -46,19 +48,22 @@ export async function runCompose(io: Io, opts: ComposeOptions): Promise<number> 
   const format: DiagnosticFormat = checkFormat(opts.outputFormat);
   const { images, hardening, templates, mirrors } = parseFlags(opts);
   if (opts.file.length > 1) throw new UsageError('compose takes one -f FILE (merging several Compose files is not supported)');
-  const { catalogue, diagnostics } = await loadCatalogueFor(templates, mirrors);
+  const maxBytes = parseMaxInputSize(opts.maxInputSize);
+  // `-o -` is stdout; any other target is checked before the input is read (a FIFO or a device is refused)
+  const target = opts.output !== undefined && opts.output !== '-' && !opts.check && !opts.diff ? checkTarget(resolve(io.cwd, opts.output)) : undefined;
+  const { catalogue, diagnostics } = await loadCatalogueFor(templates, mirrors, maxBytes);
 
   const input = readComposeInput(io, opts.file[0]);
   let text: string;
-  if ('stdin' in input) text = await readStdin(io);
+  if ('stdin' in input) text = await readStdin(io, maxBytes);
   else {
-    try {
-      text = readFileSync(input.path, 'utf8');
-    } catch (e) {
-      diagnostics.push(diag('DI1002', `cannot read ${input.name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: input.name }));
+    const read = readInputFile(input.path, { maxBytes, name: input.name });
+    if (read.diagnostic) {
+      diagnostics.push(read.diagnostic);
       reportDiagnostics(io, diagnostics, format, opts.verbose ?? false);
       return 1;
     }
+    text = read.text;
   }
   const name = input.name;
   const r = transformCompose(text, { catalogue, images, hardening, file: name });
@@ -72,7 +77,7 @@ export async function runCompose(io: Io, opts: ComposeOptions): Promise<number> 
     if (r.changed) io.stdout.write(createTwoFilesPatch(name, name, text, r.output, 'original', 'distroless-init'));
     return 0;
   }
-  if (opts.output) writeFileAtomic(resolve(io.cwd, opts.output), r.output);
+  if (target) writeOutputFile(target.path, r.output);
   else io.stdout.write(r.output);
   return 0;
 }

@@ -2,20 +2,22 @@
  * The default command: the kubectl-style pipe filter and Helm 3 post-renderer.
  * stdin/files → transformManifests → stdout or `-o FILE`, all or nothing.
  */
-import { closeSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { StringDecoder } from 'node:string_decoder';
-import { hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
+import { BoundedDecoder, readInputFile } from '../../shared/read-input.js';
 import type { Hardening } from '../../core/hardening.js';
 import type { FunctionConfig } from '../../core/options.js';
 import type { ManifestStream } from '../../core/pipeline.js';
 import { firstDocument, lastMarker } from '../../core/stream.js';
 import { InputError } from '../../shared/errors.js';
-import { reportDiagnostics, writeFileAtomic, type DiagnosticFormat, type Io } from '../io.js';
+import { reportDiagnostics, stdinError, type DiagnosticFormat, type Io } from '../io.js';
 import { joinStreams, readInputs } from '../inputs.js';
-import { checkFormat, collect, commonOptions, loadCatalogueFor, parseFlags, type CommonOptions } from '../options.js';
+import { checkFormat, collect, commonOptions, loadCatalogueFor, parseFlags, parseMaxInputSize, type CommonOptions } from '../options.js';
+import { checkTarget, createTempFile, discardTempFile, OutputFile, outputError, writeAll, writeOutputFile, type Target } from '../safe-write.js';
 
 interface ManifestOptions extends CommonOptions {
   filename: string[];
@@ -50,7 +52,8 @@ export function manifestsCommand(program: Command, io: Io, setExit: (code: numbe
 
 export async function runManifests(io: Io, names: string[], opts: ManifestOptions): Promise<number> {
   const format: DiagnosticFormat = checkFormat(opts.outputFormat);
-  const config = opts.config ? await readConfigFile(io, opts.config) : undefined;
+  const maxBytes = parseMaxInputSize(opts.maxInputSize);
+  const config = opts.config ? await readConfigFile(io, opts.config, maxBytes) : undefined;
   const flags = parseFlags(opts);
   // the command line's options win over the --config file's
   const { images, hardening, mirrors, templates } = config
@@ -64,8 +67,17 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
   // stdin is transformed as it arrives (one copy of a large stream in memory, not two),
   // unless the whole text is needed: --diff, a ResourceList or JSON (checked on its first document)
   const streamable = !opts.diff && io.env.DISTROLESS_INIT_NO_STREAM !== '1' && typeof io.stdin !== 'function' && names.every((n) => n === '-');
-  const spill = streamable ? new Spill(opts.output ? resolve(io.cwd, opts.output) : undefined) : undefined;
-  const streamed = spill ? await streamStdin(io, templates, mirrors, images, hardening, spill) : undefined;
+  // `-o -` is stdout; any other -o target is checked before the input is read (a FIFO or a device is refused)
+  const output = opts.output === '-' ? undefined : opts.output;
+  const target = output !== undefined && !opts.check && !opts.diff ? checkTarget(resolve(io.cwd, output)) : undefined;
+  const spill = streamable ? new Spill(target) : undefined;
+  let streamed: Awaited<ReturnType<typeof streamStdin>> | undefined;
+  try {
+    streamed = spill ? await streamStdin(io, templates, mirrors, images, hardening, spill, maxBytes) : undefined;
+  } catch (e) {
+    spill?.discard(); // a read error mid-stream: the spilled part goes too
+    throw e;
+  }
   if (streamed?.result) {
     const { result, diagnostics } = streamed.result;
     diagnostics.push(...result.diagnostics);
@@ -74,12 +86,16 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
       spill!.discard();
       return hasErrors(diagnostics) ? 1 : result.changed ? 1 : 0;
     }
-    spill!.write(result.pieces);
-    spill!.commit(io);
+    try {
+      spill!.write(result.pieces);
+      spill!.commit(io);
+    } finally {
+      spill!.discard();
+    }
     return 0;
   }
   spill?.discard();
-  const read = streamed?.text !== undefined ? { inputs: [{ name: '<stdin>', text: streamed.text }], diagnostics: [] } : await readInputs(io, names, opts.recursive ?? false);
+  const read = streamed?.text !== undefined ? { inputs: [{ name: '<stdin>', text: streamed.text }], diagnostics: [] } : await readInputs(io, names, opts.recursive ?? false, maxBytes);
   if (!opts.output && templates.length === 0 && read.diagnostics.length === 0 && read.inputs.every((i) => i.text === '')) {
     reportDiagnostics(io, [], format, opts.verbose ?? false);
     return 0; // nothing to rewrite: answer before loading the YAML machinery
@@ -87,7 +103,7 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
   const [{ transformManifestPieces }, { isResourceList, transformResourceList }, loaded] = await Promise.all([
     import('../../core/pipeline.js'),
     import('../../adapters/krm.js'),
-    loadCatalogueFor(templates, mirrors),
+    loadCatalogueFor(templates, mirrors, maxBytes),
   ]);
   const { catalogue, diagnostics } = loaded;
   diagnostics.push(...read.diagnostics);
@@ -96,10 +112,25 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     // KRM exec function (kpt, kustomize --enable-exec): ResourceList in, ResourceList out
     const r = transformResourceList(only.text, { catalogue, templates, mirrors, images, hardening, cwd: io.cwd });
     reportDiagnostics(io, r.diagnostics, format, opts.verbose ?? false);
+    // a KRM runner reads the list even on failure (its results carry the errors); --check, --diff and -o do not
+    if (opts.check) return r.failed || r.changed ? 1 : 0;
+    if (opts.diff) {
+      if (r.failed) return 1;
+      if (r.changed) {
+        const { createTwoFilesPatch } = await import('diff');
+        io.stdout.write(createTwoFilesPatch(only.name, only.name, only.text, r.output, 'original', 'distroless-init'));
+      }
+      return 0;
+    }
+    if (target) {
+      if (r.failed) return 1;
+      writeOutputFile(target.path, r.output);
+      return 0;
+    }
     io.stdout.write(r.output);
     return r.failed ? 1 : 0;
   }
-  const { createTwoFilesPatch } = opts.diff ? await import('diff') : { createTwoFilesPatch: undefined };
+  const { streamDiff } = opts.diff ? await import('../stream-diff.js') : { streamDiff: undefined };
   const outputs: string[][] = [];
   const diffs: string[] = [];
   let changed = false;
@@ -113,7 +144,7 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     diagnostics.push(...r.diagnostics);
     changed ||= r.changed;
     outputs.push(r.pieces);
-    if (createTwoFilesPatch && r.changed) diffs.push(createTwoFilesPatch(input.name, input.name, input.text, r.pieces.join(''), 'original', 'distroless-init'));
+    if (streamDiff && r.changed) diffs.push(streamDiff(input.name, input.text, r.pieces));
   }
   reportDiagnostics(io, diagnostics, format, opts.verbose ?? false);
   if (hasErrors(diagnostics as Diagnostic[])) return 1;
@@ -123,7 +154,7 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     return 0;
   }
   const pieces = joinStreams(outputs);
-  if (opts.output) writeFileAtomic(resolve(io.cwd, opts.output), pieces);
+  if (target) writeOutputFile(target.path, pieces);
   else if (io.env.DISTROLESS_INIT_NO_STREAM === '1') io.stdout.write(pieces.join('')); // one write, for comparisons (bench/run.mjs)
   else for (const piece of pieces) io.stdout.write(piece);
   return 0;
@@ -131,19 +162,15 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
 
 /**
  * Reads a `--config` file (DistrolessInit or ConfigMap: the kustomize plugin passes
- * its config this way); relative template directories are resolved against the
- * working directory. A problem in it is an input error (exit 1).
+ * its config this way), bounded like every input; relative template directories are
+ * resolved against the working directory. A problem in it is an input error (exit 1).
  */
-async function readConfigFile(io: Io, file: string): Promise<FunctionConfig> {
+async function readConfigFile(io: Io, file: string, maxBytes: number): Promise<FunctionConfig> {
   const { readConfigText } = await import('../../adapters/krm.js');
-  let text: string;
-  try {
-    text = readFileSync(resolve(io.cwd, file), 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read --config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const { config, diagnostics } = readConfigText(text, file);
-  if (hasErrors(diagnostics)) throw new InputError(diagnostics.map((d) => `${d.file}: ${d.message}`).join('\n'));
+  const read = readInputFile(resolve(io.cwd, file), { maxBytes, name: file });
+  if (read.diagnostic) throw new InputError(`--config: ${formatDiagnostic(read.diagnostic)}`);
+  const { config, diagnostics } = readConfigText(read.text, file);
+  if (hasErrors(diagnostics)) throw new InputError(diagnostics.map((d) => `${d.file}: error ${d.code}: ${d.field && !d.message.startsWith(d.field) ? `${d.field}: ` : ''}${d.message}`).join('\n'));
   return { ...config, templates: config.templates.map((d) => resolve(io.cwd, d)) };
 }
 
@@ -159,13 +186,25 @@ async function streamStdin(
   images: Record<string, string>,
   hardening: Partial<Hardening>,
   spill: Spill,
+  maxBytes: number,
 ): Promise<{ text?: string; result?: { result: ReturnType<ManifestStream['end']>; diagnostics: Diagnostic[] } }> {
-  const decoder = new StringDecoder('utf8');
+  const decoder = new BoundedDecoder('<stdin>', maxBytes);
+  const checked = (r: string | Diagnostic): string => {
+    if (typeof r !== 'string') throw new InputError(formatDiagnostic(r));
+    return r;
+  };
   let head = '';
   let stream: ManifestStream | undefined;
   let loaded: { diagnostics: Diagnostic[] } | undefined;
-  for await (const chunk of io.stdin as AsyncIterable<Buffer | string>) {
-    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+  const chunks = async function* (): AsyncGenerator<Buffer | string> {
+    try {
+      yield* io.stdin as AsyncIterable<Buffer | string>;
+    } catch (e) {
+      throw e instanceof InputError ? e : stdinError(e);
+    }
+  };
+  for await (const chunk of chunks()) {
+    const text = checked(decoder.decode(chunk));
     if (stream) {
       stream.push(text);
       spill.write(stream.drain());
@@ -183,7 +222,7 @@ async function streamStdin(
     stream.push(head);
     head = '';
   }
-  const rest = decoder.end();
+  const rest = checked(decoder.end());
   if (!stream) {
     const text = head + rest;
     const first = /\S/.exec(text)?.[0];
@@ -200,71 +239,81 @@ async function streamStdin(
  * The output of a streamed run, held until the run is known to have no error
  * (all or nothing), then written to the -o file (through a temporary file and
  * a rename) or to stdout. Up to HOLD characters stay in memory (a Helm chart's
- * output never touches the disk); beyond that they go to a temporary file, so
- * that memory stays flat whatever the size of the stream.
+ * output never touches the disk); beyond that they go to a temporary file
+ * (created exclusively, removed on every error and signal: cli/safe-write.ts),
+ * so that memory stays flat whatever the size of the stream.
  */
 class Spill {
-  private readonly path: string;
-  private fd: number | undefined;
+  private file: OutputFile | undefined;
+  private tmp: { path: string; fd: number | undefined } | undefined;
   private held: string[] = [];
   private heldChars = 0;
 
-  constructor(private readonly target: string | undefined) {
-    const dir = target ? dirname(target) : tmpdir();
-    this.path = join(dir, `.distroless-init.${process.pid}.${Date.now()}.tmp`);
-  }
+  constructor(private readonly target: Target | undefined) {}
 
   write(pieces: readonly string[]): void {
     if (pieces.length === 0) return;
-    if (this.fd === undefined) {
+    if (!this.file && !this.tmp) {
       for (const p of pieces) this.heldChars += p.length;
       this.held.push(...pieces);
       if (this.heldChars <= HOLD) return;
       pieces = this.held;
       this.held = [];
+      if (this.target) this.file = new OutputFile(this.target);
+      else this.tmp = createTempFile(tmpdir(), 'distroless-init');
+    }
+    if (this.file) {
+      for (const p of pieces) this.file.write(p);
+      return;
     }
     try {
-      this.fd ??= openSync(this.path, 'w', 0o600);
-      for (const p of pieces) writeSync(this.fd, p);
+      for (const p of pieces) writeAll(this.tmp!.fd!, p);
     } catch (e) {
       this.discard();
-      throw new InputError(`cannot write a temporary file in ${dirname(this.path)}: ${(e as Error).message}`);
+      throw outputError(tmpdir(), `cannot write a temporary file in ${tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
 
   commit(io: Io): void {
-    if (this.fd === undefined && !this.target) {
+    if (this.target) {
+      this.file ??= new OutputFile(this.target);
+      for (const p of this.held) this.file.write(p);
+      this.held = [];
+      this.file.commit();
+      this.file = undefined;
+      return;
+    }
+    if (!this.tmp) {
       io.stdout.write(this.held.join(''));
       this.held = [];
       return;
     }
-    this.fd ??= openSync(this.path, 'w', 0o600);
-    for (const p of this.held) writeSync(this.fd, p);
-    this.held = [];
-    closeSync(this.fd);
-    this.fd = undefined;
-    if (this.target) {
-      renameSync(this.path, this.target);
-      return;
-    }
-    const fd = openSync(this.path, 'r');
+    const tmp = this.tmp;
     try {
-      const buf = Buffer.allocUnsafe(1 << 20);
-      const decoder = new StringDecoder('utf8');
-      for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) io.stdout.write(decoder.write(buf.subarray(0, n)));
-      io.stdout.write(decoder.end());
+      for (const p of this.held) writeAll(tmp.fd!, p);
+      this.held = [];
+      closeSync(tmp.fd!);
+      tmp.fd = undefined;
+      const fd = openSync(tmp.path, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(1 << 20);
+        const decoder = new StringDecoder('utf8');
+        for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) io.stdout.write(decoder.write(buf.subarray(0, n)));
+        io.stdout.write(decoder.end());
+      } finally {
+        closeSync(fd);
+      }
     } finally {
-      closeSync(fd);
-      rmSync(this.path, { force: true });
+      this.discard();
     }
   }
 
   discard(): void {
     this.held = [];
-    if (this.fd === undefined) return;
-    closeSync(this.fd);
-    this.fd = undefined;
-    rmSync(this.path, { force: true });
+    this.file?.discard();
+    this.file = undefined;
+    if (this.tmp) discardTempFile(this.tmp);
+    this.tmp = undefined;
   }
 }
 
