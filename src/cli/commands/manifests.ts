@@ -170,7 +170,7 @@ async function readConfigFile(io: Io, file: string, maxBytes: number): Promise<F
   const read = readInputFile(resolve(io.cwd, file), { maxBytes, name: file });
   if (read.diagnostic) throw new InputError(`--config: ${formatDiagnostic(read.diagnostic)}`);
   const { config, diagnostics } = readConfigText(read.text, file);
-  if (hasErrors(diagnostics)) throw new InputError(diagnostics.map((d) => `${d.file}: error ${d.code}: ${d.field && !d.message.startsWith(d.field) ? `${d.field}: ` : ''}${d.message}`).join('\n'));
+  if (hasErrors(diagnostics)) throw new InputError(diagnostics.map((d) => `${d.file}: ${d.field && !d.message.startsWith(d.field) ? `${d.field}: ` : ''}${d.message} (${d.code})`).join('\n'));
   return { ...config, templates: config.templates.map((d) => resolve(io.cwd, d)) };
 }
 
