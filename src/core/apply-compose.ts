@@ -234,6 +234,8 @@ export function containerInput(name: string, svc: ComposeService): ContainerInpu
     hooks: hooks(svc),
     requiresNonRoot: false,
     security: userSecurity(svc),
+    // host, service:x, container:x: a network namespace that is not the service's own
+    ...(typeof svc.network_mode === 'string' && !['bridge', 'none', 'default'].includes(svc.network_mode) ? { hostNetwork: true } : {}),
   };
   const command = argv(svc.entrypoint);
   const args = argv(svc.command);
@@ -643,7 +645,7 @@ function applyPlan(
   }
 
   // a non-root server on a port below 1024: the namespaced sysctl (not with the host's network)
-  if (plan.lowPorts?.length && effective(doc, main, 'network_mode') === undefined) {
+  if (plan.lowPorts?.length) {
     const sysctls = own(doc, main, 'sysctls');
     const key = 'net.ipv4.ip_unprivileged_port_start';
     if (isMap(sysctls)) {

@@ -102,6 +102,7 @@ export function splitWorkload(ctx: WorkloadContext): { changed: boolean; diagnos
       return;
     }
     const input = containerInput(c, podSec);
+    if (spec.hostNetwork === true) input.hostNetwork = true;
     if (usesMergeOrAlias(node)) {
       // kubectl reads merge keys and aliases: the container is edited as the merged copy kubectl sees
       const anchor = isMap(node) ? node.anchor : undefined;
@@ -372,16 +373,11 @@ function writeSecurityContext(doc: Document, container: YAMLMap, conf: Confineme
 export const UNPRIVILEGED_PORT_SYSCTL = 'net.ipv4.ip_unprivileged_port_start';
 
 function applyPodSecurity(doc: Document, podSpec: YAMLMap, plans: SplitPlan[], warn: (m: string) => void): void {
-  const low = plans.flatMap((p) => p.lowPorts ?? []);
-  if (low.length) {
-    if (podSpec.get('hostNetwork') === true) {
-      warn(`the main server listens on ${low.join(', ')} as a non-root uid, and a hostNetwork pod cannot set ${UNPRIVILEGED_PORT_SYSCTL}: listen on a port above 1023`);
-    } else {
-      const sec = ensureMap(doc, podSpec, 'securityContext');
-      const sysctls = ensureSeq(doc, sec, 'sysctls');
-      const have = sysctls.items.some((i) => isMap(i) && i.get('name') === UNPRIVILEGED_PORT_SYSCTL);
-      if (!have) sysctls.items.push(newNode(doc, { name: UNPRIVILEGED_PORT_SYSCTL, value: '0' }, sysctls.flow ?? false));
-    }
+  if (plans.some((p) => p.lowPorts?.length)) {
+    const sec = ensureMap(doc, podSpec, 'securityContext');
+    const sysctls = ensureSeq(doc, sec, 'sysctls');
+    const have = sysctls.items.some((i) => isMap(i) && i.get('name') === UNPRIVILEGED_PORT_SYSCTL);
+    if (!have) sysctls.items.push(newNode(doc, { name: UNPRIVILEGED_PORT_SYSCTL, value: '0' }, sysctls.flow ?? false));
   }
   const first = plans[0]!;
   if (!first.hardening.fsGroup) return;

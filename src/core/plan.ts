@@ -42,6 +42,8 @@ export interface ContainerInput {
   requiresNonRoot: boolean;
   /** The container's own confinement (securityContext / Compose keys), for the init and main confinement rules. */
   security?: UserSecurity;
+  /** The container has no network namespace of its own (Kubernetes `hostNetwork: true`; Compose `network_mode: host`, `service:x`, `container:x`): no namespaced sysctl. */
+  hostNetwork?: boolean;
 }
 
 export interface ProbeInput {
@@ -251,7 +253,13 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   const sharedMounts: AddedMount[] = shared.filter((sh) => sh.add).map((sh) => ({ volume: sh.volume, path: sh.path, kind: 'shared' }));
   const scratchMounts: AddedMount[] = scratch.map((sc) => ({ volume: sc.volume, path: sc.path, kind: 'scratch' }));
   const args = withExtraArgs(server.args, spec, c);
-  const lowPorts = spec.uid !== 0 ? listenPorts(c, spec, server.args).filter((p) => p < 1024) : [];
+  let lowPorts = spec.uid !== 0 ? listenPorts(c, spec, server.args).filter((p) => p < 1024) : [];
+  if (lowPorts.length && c.hostNetwork) {
+    diagnostics.push(
+      d('DI3014', `"${c.name}" runs as ${spec.uid} on port ${lowPorts.join(', ')} without a network namespace of its own (host network or another container's), where the sysctl net.ipv4.ip_unprivileged_port_start cannot be set for it: configure the server to listen on a port above 1023`),
+    );
+    lowPorts = [];
+  }
   const plan: SplitPlan = {
     container: c.name,
     template: match.template.name,
