@@ -214,7 +214,7 @@ function countLines(text: string): number {
 }
 
 
-interface DocumentResult {
+export interface DocumentResult {
   /** The edited document, when it changed. */
   doc?: Document;
   diagnostics: Diagnostic[];
@@ -264,6 +264,35 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
     return { diagnostics };
   }
   const anchors = text.includes('&') ? anchoredNodes(doc) : undefined;
+  return splitDocument(doc, { index, lineCounter, lineOffset, ...(anchors ? { anchors } : {}) }, options, diagnostics);
+}
+
+/** Where a parsed document came from: its index in the stream and, for a text, its lines and anchors. */
+export interface DocumentSource {
+  index: number;
+  lineCounter?: LineCounter;
+  /** Line offset of the document in the stream (0-based). */
+  lineOffset?: number;
+  /** Copies of the anchored nodes, taken before any edit (anchoredNodes). */
+  anchors?: Map<string, Node>;
+}
+
+/**
+ * The split walk over one parsed document whose root is a map: every
+ * workload in it (List items included) is split in place. One walk for every
+ * front door: transformDocument (above) runs it on the parsed text, the
+ * webhook (transform-object.ts) on nodes built from the pod it was sent.
+ * Diagnostics are appended to `diagnostics`; the document is returned when it changed.
+ */
+export function splitDocument(doc: Document, source: DocumentSource, options: TransformOptions, diagnostics: Diagnostic[] = []): DocumentResult {
+  const { index, lineCounter, anchors } = source;
+  const lineOffset = source.lineOffset ?? 0;
+  const base = { ...(options.file ? { file: options.file } : {}), document: index };
+  const at = (pos: number): { line?: number; column?: number } => {
+    if (!lineCounter) return {};
+    const p = lineCounter.linePos(pos);
+    return { line: p.line + lineOffset, column: p.col };
+  };
   try {
     let changed = false;
     const walk = (node: unknown, path: (string | number)[]): void => {

@@ -1,22 +1,20 @@
 /**
  * One AdmissionReview (admission.k8s.io/v1) in, one out. The pod in
- * `request.object` goes through the same pipeline as the pipe filter
- * (`transformManifests`, written as block YAML: to-yaml.ts); the JSON Patch is the difference between the
- * pod the API server sent and the pipeline's output, so a pod admitted here ends
- * up identical to the same pod run through `distroless-init`.
+ * `request.object` goes through the pipe filter's own split walk as a value
+ * (core/transform-object.ts: no YAML text is written or parsed); the JSON
+ * Patch is the difference between the pod the API server sent and the edited
+ * pod, so a pod admitted here ends up identical to the same pod run through
+ * `distroless-init`.
  *
  * Only what the review itself gets wrong is a failure (HTTP 400): a pod that
  * cannot be split is allowed unchanged, with warnings. Library code: never
  * throws on input, never prints.
  */
-import { parseDocument } from 'yaml';
 import type { Catalogue } from '../catalogue/load.js';
 import type { Diagnostic, DiagnosticCode } from '../shared/diagnostics.js';
 import type { Hardening } from '../core/hardening.js';
-import { transformManifests } from '../core/pipeline.js';
-import { fastParseDocument } from '../core/fast-yaml.js';
+import { transformObject } from '../core/transform-object.js';
 import { diff, type JsonValue, type PatchOperation } from './patch.js';
-import { toBlockYaml } from './to-yaml.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
@@ -103,9 +101,9 @@ export function review(body: string, settings: WebhookSettings): ReviewResult {
     // the API server always sends both; a hand-made review may not (they are the same on both sides of the diff)
     input.apiVersion ??= 'v1';
     input.kind ??= 'Pod';
-    // block YAML, not JSON: the pipeline's fast reader takes it, and a pod no template claims is not even parsed
-    const text = toBlockYaml(input);
-    const c = cached(settings, text) ?? remember(settings, text, split(text, input, settings));
+    // the cache key: the pod as JSON (the same pod text gives the same answer)
+    const text = JSON.stringify(input);
+    const c = cached(settings, text) ?? remember(settings, text, split(input, settings));
     if (c.outcome === 'declined') {
       return { ...respond(uid, [], c.warnings), ...withPod, outcome: 'declined', code: 'DI6003', reason: DECLINED, diagnostics: c.diagnostics };
     }
@@ -127,15 +125,15 @@ interface Split {
   diagnostics: Diagnostic[];
 }
 
-function split(text: string, input: JsonValue, settings: WebhookSettings): Split {
-  const r = transformManifests(text, settings);
+function split(input: JsonValue, settings: WebhookSettings): Split {
+  const r = transformObject(input, settings);
   const problems = r.diagnostics.filter((d) => d.severity !== 'info');
   if (r.diagnostics.some((d) => d.severity === 'error')) {
     return { outcome: 'declined', patch: [], warnings: formatWarnings([{ code: 'DI6003', message: DECLINED }, ...problems]), diagnostics: r.diagnostics };
   }
   const warnings = formatWarnings(problems);
   if (!r.changed) return { outcome: 'unchanged', patch: [], warnings, diagnostics: r.diagnostics };
-  const patch = diff(input, readYaml(r.output));
+  const patch = diff(input, r.value as JsonValue);
   return { outcome: patch.length ? 'patched' : 'unchanged', patch, warnings, diagnostics: r.diagnostics };
 }
 
@@ -159,15 +157,6 @@ function remember(settings: WebhookSettings, text: string, value: Split): Split 
   if (m.size >= CACHE_ENTRIES) m.delete(m.keys().next().value!);
   m.set(text, value);
   return value;
-}
-
-const READ_OPTIONS = { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false } as const;
-
-/** The pipeline's output (one YAML document) as JSON: the fast reader, else yaml's parser. */
-function readYaml(text: string): JsonValue {
-  const doc = fastParseDocument(text, READ_OPTIONS) ?? parseDocument(text, READ_OPTIONS);
-  if (doc.errors.length) throw new Error(`the pipeline's output does not parse: ${doc.errors[0]!.message}`);
-  return doc.toJS({ maxAliasCount: 100 }) as JsonValue;
 }
 
 interface AdmissionRequest {
