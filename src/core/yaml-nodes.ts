@@ -9,6 +9,10 @@ import { PLAIN_START } from './fast-yaml.js';
 
 /** Creates a node for a plain value, YAML 1.1-safe, flow if `flow`. */
 export function newNode(doc: Document, value: unknown, flow = false): Node {
+  // plain data (what the appliers write: strings, numbers, lists, maps) is built directly;
+  // anything else (nodes inside, an object used twice: yaml makes an alias of it) by yaml
+  const direct = plainNode(doc.schema, value, flow, new Set());
+  if (direct) return direct;
   const node = doc.createNode(value) as Node;
   visit(node, {
     Scalar(_, s) {
@@ -24,6 +28,49 @@ export function newNode(doc: Document, value: unknown, flow = false): Node {
     },
   });
   if (flow && (isMap(node) || isSeq(node))) node.flow = true;
+  return node;
+}
+
+/**
+ * What `doc.createNode(value)` and the visit in newNode make of plain data,
+ * by constructors: yaml's createNode (tag lookup per value, alias bookkeeping)
+ * and visit cost more than the edit they serve. Undefined when the value holds
+ * anything but strings, numbers, booleans, null, arrays and plain objects, or
+ * holds one object twice (test/manifests/new-node.test.ts compares the two).
+ */
+function plainNode(schema: Document['schema'], value: unknown, flow: boolean, seen: Set<object>): Node | undefined {
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return new Scalar(value);
+  if (typeof value === 'string') return stringScalar(value, flow);
+  if (typeof value !== 'object' || seen.has(value)) return undefined;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    const seq = new YAMLSeq(schema);
+    for (const item of value) {
+      const node = plainNode(schema, item, flow, seen);
+      if (!node) return undefined;
+      seq.items.push(node);
+    }
+    if (flow) seq.flow = true;
+    return seq;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const map = new YAMLMap(schema);
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue; // createNode leaves undefined values out
+    const node = plainNode(schema, v, flow, seen);
+    if (!node) return undefined;
+    map.items.push(new Pair(stringScalar(k, flow), node));
+  }
+  if (flow) map.flow = true;
+  return map;
+}
+
+function stringScalar(s: string, flow: boolean): Scalar {
+  const node = new Scalar(s);
+  // multi-line text (an embedded init script) reads best as a literal block
+  if (s.includes('\n') && !flow) node.type = Scalar.BLOCK_LITERAL;
+  else if (needsQuotes(s)) node.type = Scalar.QUOTE_DOUBLE;
   return node;
 }
 

@@ -1,0 +1,95 @@
+/**
+ * newNode builds plain data by constructors (src/core/yaml-nodes.ts); it must
+ * make the very nodes yaml's createNode and the quoting visit made: same
+ * classes, values, scalar styles, flow flags and tags, hence the same text.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Document, isMap, isPair, isScalar, isSeq, Scalar, visit, type Node } from 'yaml';
+import { needsQuotes, newNode } from '../../src/core/yaml-nodes.js';
+
+/** newNode as it was written before the direct path: createNode, then the visit. */
+function reference(doc: Document, value: unknown, flow: boolean): Node {
+  const node = doc.createNode(value) as Node;
+  visit(node, {
+    Scalar(_, s) {
+      if (typeof s.value === 'string' && s.value.includes('\n') && !flow) s.type = Scalar.BLOCK_LITERAL;
+      else if (typeof s.value === 'string' && needsQuotes(s.value)) s.type = Scalar.QUOTE_DOUBLE;
+    },
+    Map(_, m) {
+      if (flow) m.flow = true;
+    },
+    Seq(_, q) {
+      if (flow) q.flow = true;
+    },
+  });
+  if (flow && (isMap(node) || isSeq(node))) node.flow = true;
+  return node;
+}
+
+/** Everything about a node tree that rendering or toJS reads. */
+function shape(node: unknown): unknown {
+  if (isScalar(node)) return { s: node.value, type: node.type, tag: node.tag, anchor: node.anchor };
+  if (isMap(node) || isSeq(node)) {
+    return {
+      c: isMap(node) ? 'map' : 'seq',
+      flow: node.flow,
+      tag: node.tag,
+      anchor: node.anchor,
+      items: node.items.map((it) => (isPair(it) ? [shape(it.key), shape(it.value)] : shape(it))),
+    };
+  }
+  return { other: String(node) };
+}
+
+function same(value: unknown, flow: boolean): void {
+  const doc = new Document();
+  const a = newNode(doc, value, flow);
+  const b = reference(new Document(), value, flow);
+  expect(shape(a)).toEqual(shape(b));
+  const da = new Document();
+  da.contents = a;
+  const db = new Document();
+  db.contents = b;
+  expect(da.toString()).toBe(db.toString());
+}
+
+describe('newNode', () => {
+  it('the values the appliers write', () => {
+    for (const flow of [false, true]) {
+      for (const v of [
+        'x',
+        'yes',
+        '0755',
+        '',
+        'multi\nline',
+        ['sh', '-c', 'echo "$A"; exec "$@"'],
+        { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+        { httpGet: { path: '/', port: 8080 }, periodSeconds: 10 },
+        { name: 'data', emptyDir: {} },
+        { type: 'RuntimeDefault' },
+        ['ALL'],
+        [],
+        {},
+        { name: 'net.ipv4.ip_unprivileged_port_start', value: '0' },
+        { 'a:b': null, '<<': true, n: [1.5, -0, 1e21] },
+      ]) {
+        same(v, flow);
+      }
+    }
+  });
+
+  it('an object used twice is left to yaml (an alias)', () => {
+    const shared = { a: 1 };
+    same({ x: shared, y: shared }, false);
+  });
+
+  it('generated JSON values', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.boolean(), (v, flow) => {
+        same(v, flow);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
