@@ -19,6 +19,8 @@ import {
   getSeq,
   keyOf,
   newNode,
+  NOT_PLAIN,
+  plainToJS,
   setAfter,
   setScalar,
 } from './yaml-nodes.js';
@@ -68,7 +70,8 @@ export function splitWorkload(ctx: WorkloadContext): { changed: boolean; diagnos
 
   let spec: Record<string, unknown>;
   try {
-    spec = podSpec.toJS(doc, { maxAliasCount: -1 }) as Record<string, unknown>;
+    const plain = plainToJS(podSpec);
+    spec = (plain === NOT_PLAIN ? podSpec.toJS(doc, { maxAliasCount: -1 }) : plain) as Record<string, unknown>;
   } catch (e) {
     diagnostics.push(diag('DI1004', `pod spec cannot be read: ${(e as Error).message}`, { ...position(ctx, podSpec), resource: ctx.resource }));
     return { changed: false, diagnostics };

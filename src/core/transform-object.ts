@@ -17,7 +17,7 @@
  * pod). Positions (line, column) are what an object does not have:
  * diagnostics carry none. Never throws on input.
  */
-import { Document, isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Node, type Schema } from 'yaml';
+import { Document, Pair, Scalar, YAMLMap, YAMLSeq, type Node, type Schema } from 'yaml';
 import { findTemplate, privateRegistryMatch } from '../catalogue/match.js';
 import type { Catalogue } from '../catalogue/load.js';
 import { diag, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
@@ -26,6 +26,7 @@ import { MAX_DEPTH } from '../shared/limits.js';
 import { KEY_PREFIX } from '../shared/names.js';
 import { splitDocument, type TransformOptions } from './pipeline.js';
 import { mayHoldWorkloads } from './workloads.js';
+import { NOT_PLAIN, plainToJS } from './yaml-nodes.js';
 
 export interface ObjectResult {
   /** The edited object, when it changed: a new value (the input is never modified). */
@@ -162,36 +163,10 @@ function buildNode(v: unknown, schema: Schema): Node {
   return new Scalar(v);
 }
 
-/**
- * The edited document as a value: what `doc.toJS()` gives, by a direct walk
- * over the maps, sequences and scalars the walk leaves (yaml's generic toJS
- * costs more than the split itself); anything else (an alias) goes to toJS.
- */
+/** The edited document as a value: what `doc.toJS()` gives (yaml-nodes.ts plainToJS, else toJS itself). */
 function toValue(doc: Document): unknown {
-  let generic = false;
-  const convert = (node: unknown): unknown => {
-    if (isScalar(node)) return node.value;
-    if (isMap(node)) {
-      const out: Record<string, unknown> = {};
-      for (const p of node.items) {
-        const k = p.key;
-        if (!isScalar(k) || typeof k.value !== 'string') {
-          generic = true;
-          return undefined;
-        }
-        const x = convert(p.value);
-        if (k.value === '__proto__') Object.defineProperty(out, k.value, { value: x, enumerable: true, writable: true, configurable: true });
-        else out[k.value] = x;
-      }
-      return out;
-    }
-    if (isSeq(node)) return node.items.map(convert);
-    if (node === null) return null;
-    generic = true;
-    return undefined;
-  };
-  const value = convert(doc.contents);
-  return generic ? doc.toJS({ maxAliasCount: -1 }) : value;
+  const value = plainToJS(doc.contents);
+  return value === NOT_PLAIN ? doc.toJS({ maxAliasCount: -1 }) : value;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -5,7 +5,7 @@
  * service's own editable copy of it, a detached (alias-free, merged) copy of
  * a node, and which anchors other parts of the document reuse.
  */
-import { isAlias, isMap, isScalar, isSeq, Scalar, visit, type Document, type Node, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, visit, type Document, type Node, type YAMLMap } from 'yaml';
 import { keyOf, newNode, setAfter } from './yaml-nodes.js';
 import { resolveAlias } from './alias-index.js';
 
@@ -111,19 +111,11 @@ export function isMergeKey(k: unknown): boolean {
 
 /** True when the node, or anything inside it, is an alias or has a merge key (kubectl resolves both). */
 export function usesMergeOrAlias(node: unknown): boolean {
-  let found = false;
-  visit(node as Node, {
-    Alias() {
-      found = true;
-      return visit.BREAK;
-    },
-    Pair(_, p) {
-      if (isMergeKey(p.key)) {
-        found = true;
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  return found;
+  // a direct walk (yaml's visit costs more than the question)
+  if (isAlias(node)) return true;
+  if (isPair(node)) return isMergeKey(node.key) || usesMergeOrAlias(node.key) || usesMergeOrAlias(node.value);
+  if (isMap(node) || isSeq(node)) {
+    for (const item of node.items) if (usesMergeOrAlias(item)) return true;
+  }
+  return false;
 }

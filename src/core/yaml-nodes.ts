@@ -114,6 +114,50 @@ export function cloneNode<T>(node: T): T {
   return node && typeof node === 'object' && 'clone' in node && typeof node.clone === 'function' ? (node.clone() as T) : node;
 }
 
+/** What plainToJS returns for a tree it leaves to yaml's toJS. */
+export const NOT_PLAIN: unique symbol = Symbol('not plain');
+
+/**
+ * `node.toJS(doc)` for a tree of plain maps, sequences and scalars (what the
+ * fast reader, the webhook's object builder and newNode make), by a direct
+ * walk: yaml's generic toJS (a context, anchors, per-pair key handling) costs
+ * more than the walk. NOT_PLAIN when the tree holds anything toJS treats
+ * specially: an alias, a `<<` key, a key that is not a string, a tagged
+ * collection (!!set, !!omap), a scalar that is not a string, number, boolean
+ * or null (a bigint, a !!binary); the caller then uses toJS.
+ */
+export function plainToJS(node: unknown): unknown {
+  if (isScalar(node)) {
+    const v = node.value;
+    return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : NOT_PLAIN;
+  }
+  if (node instanceof YAMLMap) {
+    if (node.constructor !== YAMLMap) return NOT_PLAIN;
+    const out: Record<string, unknown> = {};
+    for (const p of node.items) {
+      const k = p.key;
+      if (!isScalar(k) || typeof k.value !== 'string' || k.value === '<<') return NOT_PLAIN;
+      const v = p.value === null || p.value === undefined ? p.value : plainToJS(p.value);
+      if (v === NOT_PLAIN) return NOT_PLAIN;
+      // as toJS: a key the object already has (through its prototype, like __proto__) is defined, not assigned
+      if (k.value in out) Object.defineProperty(out, k.value, { value: v, writable: true, enumerable: true, configurable: true });
+      else out[k.value] = v;
+    }
+    return out;
+  }
+  if (node instanceof YAMLSeq) {
+    if (node.constructor !== YAMLSeq) return NOT_PLAIN;
+    const out: unknown[] = [];
+    for (const item of node.items) {
+      const v = plainToJS(item);
+      if (v === NOT_PLAIN) return NOT_PLAIN;
+      out.push(v);
+    }
+    return out;
+  }
+  return NOT_PLAIN;
+}
+
 export function getMap(parent: unknown, key: string): YAMLMap | undefined {
   if (!isMap(parent)) return undefined;
   const v = parent.get(key, true);

@@ -1,12 +1,14 @@
 /**
- * newNode builds plain data by constructors (src/core/yaml-nodes.ts); it must
- * make the very nodes yaml's createNode and the quoting visit made: same
- * classes, values, scalar styles, flow flags and tags, hence the same text.
+ * The direct paths of src/core/yaml-nodes.ts against the yaml library's own:
+ * newNode builds plain data by constructors and must make the very nodes
+ * yaml's createNode and the quoting visit made (same classes, values, scalar
+ * styles, flow flags and tags, hence the same text); plainToJS must give what
+ * toJS gives, or leave the tree to it.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Document, isMap, isPair, isScalar, isSeq, Scalar, visit, type Node } from 'yaml';
-import { needsQuotes, newNode } from '../../src/core/yaml-nodes.js';
+import { Document, isMap, isPair, isScalar, isSeq, parseDocument, Scalar, stringify, visit, type Node } from 'yaml';
+import { needsQuotes, newNode, NOT_PLAIN, plainToJS } from '../../src/core/yaml-nodes.js';
 
 /** newNode as it was written before the direct path: createNode, then the visit. */
 function reference(doc: Document, value: unknown, flow: boolean): Node {
@@ -91,5 +93,34 @@ describe('newNode', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('plainToJS', () => {
+  it('gives what toJS gives, for generated JSON values (built and parsed)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => {
+        for (const doc of [new Document(v), parseDocument(stringify(v))]) {
+          const plain = plainToJS(doc.contents);
+          if (plain !== NOT_PLAIN) expect(plain).toEqual(doc.toJS());
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keys an object already has (__proto__, toString) become own properties, as with toJS', () => {
+    const doc = parseDocument('__proto__: {a: 1}\ntoString: x\n');
+    const plain = plainToJS(doc.contents) as Record<string, unknown>;
+    expect(Object.hasOwn(plain, '__proto__')).toBe(true);
+    expect(plain).toEqual(doc.toJS());
+    expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
+  });
+
+  it('leaves to toJS what toJS treats specially', () => {
+    for (const text of ['a: &x {b: 1}\nc: *x\n', '<<: {a: 1}\nb: 2\n', '!!set {a, b}\n', '!!omap [a: 1]\n', '1: a\n', 'a: !!binary aGk=\n']) {
+      const doc = parseDocument(text, { merge: true });
+      expect(plainToJS(doc.contents), text).toBe(NOT_PLAIN);
+    }
   });
 });
