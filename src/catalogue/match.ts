@@ -102,12 +102,23 @@ function tagVariables(template: Template, tag: string): { vars: Record<string, s
 
 /** Replaces `{name}` placeholders in every string of a value. */
 export function expand<T>(value: T, context: Record<string, string>): T {
+  // a new copy every time (callers own what they get); loops rather than entries/fromEntries: this runs once per matched container
   if (typeof value === 'string') {
-    return value.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (all, name: string) => context[name] ?? all) as T;
+    return (value.includes('{') ? value.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (all, name: string) => context[name] ?? all) : value) as T;
   }
-  if (Array.isArray(value)) return value.map((v) => expand(v, context)) as T;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) out.push(expand(v, context));
+    return out as T;
+  }
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v, context)])) as T;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      const v = expand((value as Record<string, unknown>)[k], context);
+      if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+      else out[k] = v;
+    }
+    return out as T;
   }
   return value;
 }
