@@ -257,7 +257,11 @@ export async function webhookBench({ quick = false, log = (s) => process.stderr.
       'TLS with the certificate `webhook manifests --tls-dir` makes, JSON logs to a file; a client in the benchmark process sends real AdmissionReviews over HTTPS with keep-alive ' +
       '(the API server also reuses connections) and times each one from request to the end of the answer. The typical pod is a postgres pod as a ReplicaSet creates it, with the ' +
       'fields the API server fills in; it is split and every answer is checked to carry a patch. Each request carries a different pod (one label differs) except in the last row, ' +
-      'so that only that row is answered from the server\'s cache (answers per pod text, for the pods of one ReplicaSet). ' +
+      'so that only that row is answered from the server\'s cache (answers per pod, keyed by its JSON text, for the pods of one ReplicaSet). ' +
+      'What a review does: JSON.parse of the AdmissionReview; a pod whose images no template claims is answered from one scan of the value; ' +
+      'otherwise the pod\'s YAML nodes are built from the value and split by the pipe filter\'s own walk (src/core/transform-object.ts: ' +
+      'no YAML text is written, parsed, rendered or parsed again), the edited pod is read back as a value and diffed into the JSON Patch; ' +
+      'one JSON log line per review. ' +
       'Bounded: at most the given count and ' + `${quick ? 10 : 30} s per row, after ${quick ? 300 : 1000} warm-up reviews. ` +
       'Reviews per server cpu-second (utime + stime of the server process from /proc) is the capacity of one core whatever the client costs; the wall figure includes the client, ' +
       'which shares this machine. On a machine whose load average is above its core count (as when several agents share it), the tail latencies mostly measure ' +
