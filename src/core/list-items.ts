@@ -8,22 +8,25 @@
  * caller then parses the whole document, as before):
  *
  *   [comments, `---`]            the head: copied as written
- *   apiVersion: v1               top-level keys at column 0, plain one-line values
+ *   apiVersion: v1               keys with one-line plain or quoted values (nested ones indented)
  *   kind: List
  *   items:                       `items:` at column 0, nothing after it but a comment
- *   - apiVersion: apps/v1        every item starts with `- key:` at one column (0 or more)
- *     kind: Deployment           and its lines are indented like its first key
+ *   - apiVersion: apps/v1        every item starts with `- key:` (or `-` and a comment) at one column
+ *     kind: Deployment           and its lines are indented at least like its first key
  *     …
  *   - …
- *   metadata: {}                 the tail: top-level keys after the items, copied as written
+ *   metadata: {}                 the tail: from a top-level key on, anything (copied as written)
  *
- * Refused: carriage returns, tabs or other white space than spaces at the start of a line, directives, what may be an alias
- * anywhere (it may refer to an anchor in another item), an item that is not a
- * block mapping (a scalar, a flow collection, `- - x`, an empty `-`), a line
- * inside an item indented less than the item's keys (other than a comment or a
- * blank line), a head or tail that is not plain one-line `key: value` pairs.
- * The caller also checks that the head and tail parse (by yaml) into the
- * mapping that the whole text would give.
+ * Refused: carriage returns, tabs or other white space than spaces at the
+ * start of a line, what may be an alias anywhere (it may refer to an anchor in
+ * another item), an item that is not a block mapping (a scalar, a flow
+ * collection, `- - x`, an empty `-`), a line inside an item indented less than
+ * the item's keys (other than a comment or a blank line) or a `---` / `...`
+ * line at their column, a head line other than the above (a directive, a block
+ * scalar). The callers also parse the head and tail together (items removed)
+ * and take only a mapping with no error whose `items` is empty, and they parse
+ * the whole document instead as soon as an item, read on its own, has a YAML
+ * error or warning (so that errors are reported as before).
  */
 import { isMap, isScalar, parseDocument } from 'yaml';
 import type { Diagnostic } from '../shared/diagnostics.js';
@@ -50,10 +53,12 @@ export interface ListCut {
   tail: string;
 }
 
-/** A plain one-line value: plain (no `: `, ` #` or flow indicators), quoted, `{}` or `[]`. */
-const VALUE = String.raw`(?:[A-Za-z0-9_.\/-][^#:'"{}[\]]*?|"[^"\\]*"|'[^']*'|\{\}|\[\])`;
+/** A one-line value: plain (no `: `, `#`, quotes or flow indicators in it), quoted, `{}` or `[]`. */
+const VALUE = String.raw`(?:[A-Za-z0-9_.\/-](?:[^#:'"{}[\]]|:(?=[^\s]))*?|"[^"\\]*"|'[^']*'|\{\}|\[\])`;
 /** A key line of the head or tail: a plain key at any indentation, with a one-line value or none (a block value follows). */
 const HEAD_LINE = new RegExp(String.raw`^( *)[A-Za-z_][\w.\/-]*:(?:[ ]+${VALUE})?[ ]*(?:[ ]#.*)?$`);
+/** The first line after the items: a top-level plain key, not a second `items`. */
+const TAIL_START = /^(?!items:)[A-Za-z_][\w.\/-]*:(?:[ ]|$)/;
 /** A mapping key at the start of an item's content: a plain or quoted key. */
 const ITEM_KEY = /^(?:[A-Za-z_][\w.\/-]*|"[\w.\/-]+"|'[\w.\/-]+'):(?:[ ]|$)/;
 /**
@@ -88,7 +93,7 @@ export function cutListItems(text: string): ListCut | undefined {
     if (blankOrComment(l)) continue;
     if (i === start && /^---(?: +#.*)?$/.test(l)) continue;
     if (/^items:[ ]*(?:[ ]#.*)?$/.test(l)) break;
-    if (!HEAD_LINE.test(l)) return undefined;
+    if (!HEAD_LINE.test(l) && !(l.startsWith(' ') && TAIL_START.test(l.trimStart()))) return undefined;
   }
   if (i >= lines.length) return undefined;
   // the first item's dash column
@@ -115,13 +120,8 @@ export function cutListItems(text: string): ListCut | undefined {
   let end = k;
   while (end > starts[starts.length - 1]! + 1 && blankOrComment(lines.at(end - 1))) end--;
   if (k === lines.length) end = lines.length;
-  // the tail: a top-level key first, then key lines, comments and blank lines
-  for (let t = k; t < lines.length; t++) {
-    const l = lines.at(t);
-    if (blankOrComment(l)) continue;
-    const m = HEAD_LINE.exec(l);
-    if (!m || (t === k && m[1] !== '') || /^items:/.test(l)) return undefined;
-  }
+  // the tail: a top-level key first (then anything: the caller parses head and tail together, with no error)
+  if (k < lines.length && !TAIL_START.test(lines.at(k))) return undefined;
   const at = (line: number): number => lines.offset(line);
   const items: ListItem[] = [];
   for (let n = 0; n < starts.length; n++) {
@@ -242,7 +242,7 @@ export const LIST_ITEMS = { enabled: true };
 /** Characters of items between two collections of garbage (with `node --expose-gc`, as the command runs). */
 const COLLECT_EVERY = 2 << 20;
 
-const WHOLE_DOCUMENT_CODES = new Set(['DI1001', 'DI1003', 'DI1004', 'DI1007', 'DI1011', 'DI9001']);
+export const WHOLE_DOCUMENT_CODES = new Set(['DI1001', 'DI1003', 'DI1004', 'DI1007', 'DI1011', 'DI9001']);
 
 /**
  * Transforms a List document item by item (see cutListItems): `transformItem`

@@ -12,6 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadCatalogue } from '../../src/catalogue/load.js';
 import { cutListItems, LIST_ITEMS } from '../../src/core/list-items.js';
 import { transformManifests } from '../../src/core/pipeline.js';
+import { transformResourceList } from '../../src/adapters/krm.js';
 import { generate } from '../../bench/gen-manifests.mjs';
 import { ROOT } from '../helpers.js';
 
@@ -253,5 +254,40 @@ describe('kind: List shapes left to the whole document', () => {
     const cut = cutListItems(text)!;
     expect(cut.head + cut.items.map((i) => i.text).join('') + cut.tail).toBe(text);
     expect(cut.items.map((i) => i.standalone().split('\n').length)).toEqual(cut.items.map((i) => i.text.split('\n').length));
+  });
+});
+
+describe('KRM ResourceList, item by item', () => {
+  function bothLists(text: string): { items: ReturnType<typeof transformResourceList>; whole: ReturnType<typeof transformResourceList> } {
+    const items = transformResourceList(text, { catalogue });
+    LIST_ITEMS.enabled = false;
+    try {
+      return { items, whole: transformResourceList(text, { catalogue }) };
+    } finally {
+      LIST_ITEMS.enabled = true;
+    }
+  }
+  const rl = (generate as (n: number, o: { seed: string; format: string }) => string)(80, { seed: 'rl', format: 'resourcelist' });
+  const inputs: Record<string, string> = {
+    'the benchmark mix': rl,
+    'the benchmark mix with a functionConfig': `${rl}functionConfig:\n  apiVersion: distroless-init.io/v1alpha1\n  kind: DistrolessInit\n  metadata:\n    name: fn\n  spec:\n    images:\n      postgres: registry.example.com/pg:16-distroless\n`,
+    'test/fixtures/krm/resourcelist.yaml': readFileSync(join(ROOT, 'test', 'fixtures', 'krm', 'resourcelist.yaml'), 'utf8'),
+    'test/fixtures/krm/kustomize-resourcelist.yaml': readFileSync(join(ROOT, 'test', 'fixtures', 'krm', 'kustomize-resourcelist.yaml'), 'utf8'),
+    'a YAML error in an item': rl.replace('kind: ConfigMap', 'kind: [ConfigMap'),
+    'an alias between items': rl.replace('kind: Secret', 'kind: &k Secret').replace('kind: ConfigMap', 'kind: *k'),
+  };
+  for (const [name, text] of Object.entries(inputs)) {
+    it(`${name}: exactly the whole list's output, diagnostics and exit`, () => {
+      const { items, whole } = bothLists(text);
+      expect(items.output).toBe(whole.output);
+      expect(items.diagnostics).toEqual(whole.diagnostics);
+      expect([items.failed, items.changed]).toEqual([whole.failed, whole.changed]);
+    });
+  }
+
+  it('cuts the generated and the kpt/kustomize lists', () => {
+    for (const name of ['the benchmark mix', 'the benchmark mix with a functionConfig', 'test/fixtures/krm/resourcelist.yaml', 'test/fixtures/krm/kustomize-resourcelist.yaml']) {
+      expect(cutListItems(inputs[name]!), name).toBeDefined();
+    }
   });
 });
