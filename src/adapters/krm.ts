@@ -114,11 +114,17 @@ function itemByItem(text: string, options: ResourceListOptions): ResourceListRes
     standalone: item.standalone(),
     wrap: (s) => asItem(s.replace(/^---[ \t]*\r?\n/, ''), item.dashColumn, item.indent),
   }));
-  const r = transformItems(pieces, (i) => {
-    const options = { prettyErrors: false, uniqueKeys: false } as const;
-    const standalone = pieces[i]!.standalone;
-    return itemMeta((fastParseDocument(standalone, options) ?? parseDocument(standalone, options)).contents);
-  }, settings, diagnostics, true);
+  // each item is parsed (as the whole list was: a YAML error in an item that cannot change, say a ConfigMap, is reported as before), and read for its meta
+  let parsed: { i: number; doc: Document } | undefined;
+  const parse = (i: number): Document => {
+    if (parsed?.i !== i) {
+      const standalone = pieces[i]!.standalone;
+      const options = { prettyErrors: false, uniqueKeys: false } as const;
+      parsed = { i, doc: fastParseDocument(standalone, options) ?? parseDocument(standalone, options) };
+    }
+    return parsed.doc;
+  };
+  const r = transformItems(pieces, (i) => itemMeta(parse(i).contents), settings, diagnostics, (i) => parse(i).errors.length === 0);
   return r && listResult(apiVersion, pieces, r.out, r.changed, diagnostics);
 }
 
@@ -147,7 +153,7 @@ function wholeList(text: string, options: ResourceListOptions): ResourceListResu
   const { settings } = listSettings(doc, root, options, diagnostics);
   const seq = isSeq(itemsNode) ? itemsNode : undefined;
   const pieces = seq ? itemTexts(text, seq) : [];
-  const r = transformItems(pieces, (i) => itemMeta(seq!.items[i]), settings, diagnostics, false)!;
+  const r = transformItems(pieces, (i) => itemMeta(seq!.items[i]), settings, diagnostics)!;
   return listResult(apiVersion, pieces, r.out, r.changed, diagnostics);
 }
 
@@ -177,25 +183,26 @@ function listSettings(doc: Document, root: YAMLMap, options: ResourceListOptions
 
 /**
  * Transforms each item as a manifest; its diagnostics carry the item's file,
- * index and resource. With `strict`, undefined as soon as an item gives a
- * diagnostic that the whole list, parsed as one document, may give otherwise
- * (a YAML error, nesting, aliases).
+ * index and resource. With `readsAlone` (items cut from the text), undefined
+ * as soon as an item does not read alone, or gives a diagnostic that the whole
+ * list, parsed as one document, may give otherwise (a YAML error, nesting).
  */
 function transformItems(
   pieces: readonly ItemText[],
   metaOf: (i: number) => ReturnType<typeof itemMeta>,
   settings: ListSettings,
   diagnostics: Diagnostic[],
-  strict: boolean,
+  readsAlone?: (i: number) => boolean,
 ): { out: string[]; changed: boolean } | undefined {
   const out: string[] = [];
   let changed = false;
   if (hasErrors(diagnostics)) return { out, changed };
   for (let i = 0; i < pieces.length; i++) {
     const piece = pieces[i]!;
+    if (readsAlone && !readsAlone(i)) return undefined;
     // the item's file (its path annotation) is set on its diagnostics below: only read when there are some
     const r = transformManifests(piece.standalone, { catalogue: settings.catalogue, images: settings.images, hardening: settings.hardening });
-    if (strict && r.diagnostics.some((d) => WHOLE_DOCUMENT_CODES.has(d.code))) return undefined;
+    if (readsAlone && r.diagnostics.some((d) => WHOLE_DOCUMENT_CODES.has(d.code))) return undefined;
     const meta = r.diagnostics.length ? metaOf(i) : undefined;
     for (const { line: _l, column: _c, ...d } of r.diagnostics) {
       // lines and columns would point into the item's re-indented copy: file and index say where it is

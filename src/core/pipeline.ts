@@ -108,7 +108,8 @@ function transformWindow(text: string, lineOffset: number, state: StreamState, o
       continue;
     }
     // a List is transformed item by item when its text allows (src/core/list-items.ts): memory is one item's, not the List's
-    const r = transformListItems(piece.text, piece.line, (item, line) => transformItem(item, index, line, options)) ?? transformItem(piece.text, index, piece.line, options, true);
+    // (every item is parsed, as in the whole document: a YAML error anywhere in the List is reported as before)
+    const r = transformListItems(piece.text, piece.line, (item, line) => transformItem(item, index, line, options)) ?? transformItem(piece.text, index, piece.line, options);
     diagnostics.push(...r.diagnostics);
     if (r.output !== undefined) {
       state.changed = true;
@@ -118,13 +119,12 @@ function transformWindow(text: string, lineOffset: number, state: StreamState, o
 }
 
 /**
- * One document, or one item of a List as a document (copied when its kind
- * cannot hold a pod; not passed over by unknownImagesOnly, so that its
- * diagnostics are the ones the whole List gives): parsed and transformed.
- * `output` is its new text when it changed.
+ * One document, or one item of a List as a document, parsed and transformed
+ * (an item is always parsed, whatever its kind and images, as the whole List
+ * was: its diagnostics are the ones the whole List gives). `output` is its new
+ * text when it changed.
  */
-function transformItem(text: string, index: number, line: number, options: TransformOptions, checked = false): ItemResult {
-  if (!checked && !needsParsing(text)) return { diagnostics: [] };
+function transformItem(text: string, index: number, line: number, options: TransformOptions): ItemResult {
   const r = transformDocument(text, index, line, options);
   return r.doc ? { output: render(r.doc, text), diagnostics: r.diagnostics } : { diagnostics: r.diagnostics };
 }

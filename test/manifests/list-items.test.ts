@@ -227,6 +227,8 @@ describe('kind: List shapes left to the whole document', () => {
     'a tab at the start of a line': list([DEPLOYMENT, CONFIGMAP]).replace('    echo', '\techo'),
     'a duplicate key in an item (an error)': list([DEPLOYMENT.replace('  name: db\n', '  name: db\n  name: dup\n'), SERVICE]),
     'a YAML error in an item': list([SERVICE, DEPLOYMENT.replace('matchLabels: {app: db}', 'matchLabels: {app: db')]),
+    'a YAML error in an item that cannot change': list([CONFIGMAP.replace('mode: "0644"', 'mode: "0644'), DEPLOYMENT]),
+    'a duplicate key in an item that cannot change': list([SERVICE.replace('  name: db', '  name: db\n  name: again'), DEPLOYMENT]),
     'two items keys': `${list([DEPLOYMENT])}items: []\n`,
     'a tail that is not a key': `${list([DEPLOYMENT])}- x\n`,
     'a List kind in a quoted multi-line head': `apiVersion: v1\nkind: List\nmetadata: {name: "a\n  b"}\nitems:\n${asItem(DEPLOYMENT, 0)}`,
@@ -274,6 +276,7 @@ describe('KRM ResourceList, item by item', () => {
     'test/fixtures/krm/resourcelist.yaml': readFileSync(join(ROOT, 'test', 'fixtures', 'krm', 'resourcelist.yaml'), 'utf8'),
     'test/fixtures/krm/kustomize-resourcelist.yaml': readFileSync(join(ROOT, 'test', 'fixtures', 'krm', 'kustomize-resourcelist.yaml'), 'utf8'),
     'a YAML error in an item': rl.replace('kind: ConfigMap', 'kind: [ConfigMap'),
+    'a YAML error in an item that cannot change': rl.replace('kind: Service\n', 'kind: Service\n  spec: [\n'),
     'an alias between items': rl.replace('kind: Secret', 'kind: &k Secret').replace('kind: ConfigMap', 'kind: *k'),
   };
   for (const [name, text] of Object.entries(inputs)) {
