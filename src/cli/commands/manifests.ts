@@ -117,8 +117,8 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     if (opts.diff) {
       if (r.failed) return 1;
       if (r.changed) {
-        const { createTwoFilesPatch } = await import('diff');
-        io.stdout.write(createTwoFilesPatch(only.name, only.name, only.text, r.output, 'original', 'distroless-init'));
+        const [{ formatPatch }, { boundedStructuredPatch }] = await Promise.all([import('diff'), import('../bounded-diff.js')]);
+        io.stdout.write(formatPatch(boundedStructuredPatch(only.name, only.name, only.text, r.output, 'original', 'distroless-init')));
       }
       return 0;
     }
