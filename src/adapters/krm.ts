@@ -18,6 +18,8 @@ import { diag, hasErrors, type Diagnostic, type ResourceRef } from '../shared/di
 import { normalizeMirror } from '../catalogue/match.js';
 import { aliasProblem, nestingProblem } from '../shared/limits.js';
 import { transformManifests } from '../core/pipeline.js';
+import { fastParseDocument } from '../core/fast-yaml.js';
+import { asItem, cutListItems, LIST_ITEMS, WHOLE_DOCUMENT_CODES } from '../core/list-items.js';
 import type { Hardening } from '../core/hardening.js';
 import { emptyOptions, readFunctionConfig, type FunctionConfig } from '../core/options.js';
 
@@ -82,12 +84,53 @@ export function readConfigText(text: string, file: string): { config: FunctionCo
 
 /** Rewrites the items of a ResourceList; diagnostics go into `results`. Never throws on bad input. */
 export function transformResourceList(text: string, options: ResourceListOptions = {}): ResourceListResult {
-  const diagnostics: Diagnostic[] = [];
   const deep = nestingProblem(text);
   if (deep) {
-    diagnostics.push(diag('DI1011', `ResourceList: ${deep}`));
+    const diagnostics = [diag('DI1011', `ResourceList: ${deep}`)];
     return { output: emptyList('config.kubernetes.io/v1', diagnostics), diagnostics, failed: true, changed: false };
   }
+  return (LIST_ITEMS.enabled ? itemByItem(text, options) : undefined) ?? wholeList(text, options);
+}
+
+/**
+ * The items cut out of the text (src/core/list-items.ts) and transformed one
+ * by one, without parsing the whole list: memory is one item's tree. The
+ * head and tail (apiVersion, kind, functionConfig) are parsed on their own.
+ * Undefined when the text is not in that simple shape, or when an item is not
+ * read on its own as the whole list would read it: the caller parses it whole.
+ */
+function itemByItem(text: string, options: ResourceListOptions): ResourceListResult | undefined {
+  const cut = cutListItems(text);
+  if (!cut) return undefined;
+  const doc = parseDocument(cut.head + cut.tail, { prettyErrors: false, uniqueKeys: false });
+  if (doc.errors.length || doc.warnings.length || !isMap(doc.contents) || aliasProblem(doc)) return undefined;
+  const root = doc.contents;
+  const itemsNode = root.get('items', true);
+  if (!isScalar(itemsNode) || itemsNode.value !== null) return undefined;
+  const diagnostics: Diagnostic[] = [];
+  const { apiVersion, settings } = listSettings(doc, root, options, diagnostics);
+  const pieces: ItemText[] = cut.items.map((item) => ({
+    original: item.text,
+    standalone: item.standalone(),
+    wrap: (s) => asItem(s.replace(/^---[ \t]*\r?\n/, ''), item.dashColumn, item.indent),
+  }));
+  // each item is parsed (as the whole list was: a YAML error in an item that cannot change, say a ConfigMap, is reported as before), and read for its meta
+  let parsed: { i: number; doc: Document } | undefined;
+  const parse = (i: number): Document => {
+    if (parsed?.i !== i) {
+      const standalone = pieces[i]!.standalone;
+      const options = { prettyErrors: false, uniqueKeys: false } as const;
+      parsed = { i, doc: fastParseDocument(standalone, options) ?? parseDocument(standalone, options) };
+    }
+    return parsed.doc;
+  };
+  const r = transformItems(pieces, (i) => itemMeta(parse(i).contents), settings, diagnostics, (i) => parse(i).errors.length === 0);
+  return r && listResult(apiVersion, pieces, r.out, r.changed, diagnostics);
+}
+
+/** The whole list parsed as one document (any shape: flow style, JSON, aliases). */
+function wholeList(text: string, options: ResourceListOptions): ResourceListResult {
+  const diagnostics: Diagnostic[] = [];
   const doc = parseDocument(text, { keepSourceTokens: true, prettyErrors: false, uniqueKeys: false });
   const declared: unknown = isMap(doc.contents) ? doc.contents.get('apiVersion') : undefined;
   const apiVersion = typeof declared === 'string' && /^config\.kubernetes\.io\/v1/.test(declared) ? declared : 'config.kubernetes.io/v1';
@@ -107,8 +150,23 @@ export function transformResourceList(text: string, options: ResourceListOptions
     diagnostics.push(diag('DI1003', 'ResourceList items must be a list'));
     return { output: emptyList(apiVersion, diagnostics), diagnostics, failed: true, changed: false };
   }
+  const { settings } = listSettings(doc, root, options, diagnostics);
+  const seq = isSeq(itemsNode) ? itemsNode : undefined;
+  const pieces = seq ? itemTexts(text, seq) : [];
+  const r = transformItems(pieces, (i) => itemMeta(seq!.items[i]), settings, diagnostics)!;
+  return listResult(apiVersion, pieces, r.out, r.changed, diagnostics);
+}
 
-  // options: command line defaults, then the function config
+interface ListSettings {
+  catalogue: Catalogue;
+  images: Record<string, string>;
+  hardening: Partial<Hardening>;
+}
+
+/** The list's apiVersion and the options: command line defaults, then the function config. */
+function listSettings(doc: Document, root: YAMLMap, options: ResourceListOptions, diagnostics: Diagnostic[]): { apiVersion: string; settings: ListSettings } {
+  const declared: unknown = root.get('apiVersion');
+  const apiVersion = typeof declared === 'string' && /^config\.kubernetes\.io\/v1/.test(declared) ? declared : 'config.kubernetes.io/v1';
   const fc = readFunctionConfig(toJS(doc, root.get('functionConfig', true)), 'functionConfig');
   diagnostics.push(...fc.diagnostics);
   const cwd = options.cwd ?? process.cwd();
@@ -120,38 +178,50 @@ export function transformResourceList(text: string, options: ResourceListOptions
     catalogue = withMirrors(loaded.catalogue, options.mirrors ?? []);
   }
   catalogue = withMirrors(catalogue, fc.config.mirrors);
-  const images = { ...options.images, ...fc.config.images };
-  const hardening = { ...options.hardening, ...fc.config.hardening };
+  return { apiVersion, settings: { catalogue, images: { ...options.images, ...fc.config.images }, hardening: { ...options.hardening, ...fc.config.hardening } } };
+}
 
-  const seq = isSeq(itemsNode) ? itemsNode : undefined;
-  const pieces = seq ? itemTexts(text, seq) : [];
+/**
+ * Transforms each item as a manifest; its diagnostics carry the item's file,
+ * index and resource. With `readsAlone` (items cut from the text), undefined
+ * as soon as an item does not read alone, or gives a diagnostic that the whole
+ * list, parsed as one document, may give otherwise (a YAML error, nesting).
+ */
+function transformItems(
+  pieces: readonly ItemText[],
+  metaOf: (i: number) => ReturnType<typeof itemMeta>,
+  settings: ListSettings,
+  diagnostics: Diagnostic[],
+  readsAlone?: (i: number) => boolean,
+): { out: string[]; changed: boolean } | undefined {
   const out: string[] = [];
   let changed = false;
-  if (!hasErrors(diagnostics)) {
-    pieces.forEach((piece, i) => {
-      const item = seq!.items[i];
-      const meta = itemMeta(item);
-      const r = transformManifests(piece.standalone, {
-        catalogue: catalogue!,
-        images,
-        hardening,
-        ...(meta.path ? { file: meta.path } : {}),
+  if (hasErrors(diagnostics)) return { out, changed };
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i]!;
+    if (readsAlone && !readsAlone(i)) return undefined;
+    // the item's file (its path annotation) is set on its diagnostics below: only read when there are some
+    const r = transformManifests(piece.standalone, { catalogue: settings.catalogue, images: settings.images, hardening: settings.hardening });
+    if (readsAlone && r.diagnostics.some((d) => WHOLE_DOCUMENT_CODES.has(d.code))) return undefined;
+    const meta = r.diagnostics.length ? metaOf(i) : undefined;
+    for (const { line: _l, column: _c, ...d } of r.diagnostics) {
+      // lines and columns would point into the item's re-indented copy: file and index say where it is
+      diagnostics.push({
+        ...d,
+        resource: d.resource ?? meta!.ref,
+        ...(meta!.path !== undefined ? { file: meta!.path } : {}),
+        document: meta!.index ?? i,
       });
-      for (const { line: _l, column: _c, ...d } of r.diagnostics) {
-        // lines and columns would point into the item's re-indented copy: file and index say where it is
-        diagnostics.push({
-          ...d,
-          resource: d.resource ?? meta.ref,
-          ...(meta.path !== undefined ? { file: meta.path } : {}),
-          document: meta.index ?? i,
-        });
-      }
-      changed ||= r.changed;
-      out.push(r.changed ? piece.wrap(r.output) : piece.original);
-    });
+    }
+    changed ||= r.changed;
+    out.push(r.changed ? piece.wrap(r.output) : piece.original);
   }
+  return { out, changed };
+}
+
+function listResult(apiVersion: string, pieces: readonly ItemText[], out: readonly string[], changed: boolean, diagnostics: Diagnostic[]): ResourceListResult {
   const failed = hasErrors(diagnostics);
-  const items = failed ? pieces.map((p) => p.original) : out;
+  const items = failed || out.length < pieces.length ? pieces.map((p) => p.original) : out;
   let output = `apiVersion: ${apiVersion}\nkind: ResourceList\n`;
   output += items.length ? `items:\n${items.map((s) => (s.endsWith('\n') ? s : `${s}\n`)).join('')}` : 'items: []\n';
   if (diagnostics.length) output += resultsYaml(diagnostics);

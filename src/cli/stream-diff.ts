@@ -6,9 +6,10 @@
  * exact input), so only the changed documents are diffed, each on its own,
  * with their hunks moved to the stream's line numbers. A hunk never crosses a
  * document, so the hunks never overlap: one ordinary patch, linear in the
- * stream for documents of bounded size.
+ * stream (a large document's own diff is bounded too: cli/bounded-diff.ts).
  */
-import { formatPatch, structuredPatch, type StructuredPatchHunk } from 'diff';
+import { formatPatch, type StructuredPatchHunk } from 'diff';
+import { boundedStructuredPatch } from './bounded-diff.js';
 import { splitDocuments } from '../core/stream.js';
 
 export function streamDiff(name: string, original: string, pieces: readonly string[]): string {
@@ -16,7 +17,7 @@ export function streamDiff(name: string, original: string, pieces: readonly stri
   const changed = pieces.join('');
   if (docs.length !== pieces.length) {
     // not one piece per document (JSON, a binary input): the whole text
-    return formatPatch(structuredPatch(name, name, original, changed, 'original', 'distroless-init'));
+    return formatPatch(boundedStructuredPatch(name, name, original, changed, 'original', 'distroless-init'));
   }
   const hunks: StructuredPatchHunk[] = [];
   let shift = 0; // new line number minus old line number, from the documents before
@@ -24,7 +25,7 @@ export function streamDiff(name: string, original: string, pieces: readonly stri
     const piece = pieces[i]!;
     if (piece === doc.text) return;
     const docLines = lineCount(doc.text);
-    for (const h of structuredPatch(name, name, doc.text, piece, '', '').hunks) {
+    for (const h of boundedStructuredPatch(name, name, doc.text, piece, '', '').hunks) {
       const moved = { ...h, oldStart: h.oldStart + doc.line, newStart: h.newStart + doc.line + shift };
       // a hunk cut short by the document's start or end has less context on that side; patch(1)
       // would then anchor it to the start or end of the file: make its context even on both sides

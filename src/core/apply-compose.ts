@@ -101,8 +101,10 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
 
   const healthRemoved: { service: string; node: unknown }[] = [];
   let changed = false;
-  // iterate over a snapshot: init services are inserted as we go
-  for (const pair of [...services.items]) {
+  // init services are inserted after the loop, each after its service (one splice per service was quadratic)
+  const original = [...services.items];
+  const inits = new Map<Pair, Pair>();
+  for (const [n, pair] of original.entries()) {
     const name = keyOf(pair.key);
     if (typeof name !== 'string') continue;
     const field = `services.${name}`;
@@ -155,20 +157,33 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
     for (const s of plan.shared) if (s.add) taken.add(s.volume);
 
     const healthBefore = svc.healthcheck;
-    const out = applyPlan(doc, services, pair as Pair<unknown, YAMLMap>, svc, plan);
+    const out = applyPlan(doc, original[n + 1] as Pair | undefined, pair as Pair<unknown, YAMLMap>, svc, plan);
+    if (out.init) inits.set(pair as Pair, out.init);
     for (const [code, message, sub] of out.notes) diagnostics.push(diag(code, message, where(node.get(sub.split('.')[0] ?? '', true), sub)));
     if (out.healthRemoved && healthBefore !== undefined) healthRemoved.push({ service: name, node: node });
     if (out.newVolumes.length) addTopLevelVolumes(doc, root, out.newVolumes);
     changed = true;
   }
 
+  if (inits.size) services.items = original.flatMap((p) => (inits.has(p as Pair) ? [p, inits.get(p as Pair)!] : [p])) as typeof services.items;
+
   // a removed healthcheck breaks `condition: service_healthy` in the services that wait on it
-  for (const { service } of healthRemoved) {
+  // (who waits on whom, read once: a loop over every service per removed healthcheck was quadratic)
+  const waiting = new Map<string, string[]>();
+  if (healthRemoved.length) {
     for (const [other, raw] of Object.entries(all)) {
       const deps = (raw as ComposeService | undefined)?.depends_on;
       if (!deps || Array.isArray(deps) || typeof deps !== 'object') continue;
-      const dep = (deps as Record<string, { condition?: unknown } | null>)[service];
-      if (dep?.condition !== 'service_healthy') continue;
+      for (const [service, dep] of Object.entries(deps as Record<string, { condition?: unknown } | null>)) {
+        if (dep?.condition !== 'service_healthy') continue;
+        const list = waiting.get(service);
+        if (list) list.push(other);
+        else waiting.set(service, [other]);
+      }
+    }
+  }
+  for (const { service } of healthRemoved) {
+    for (const other of waiting.get(service) ?? []) {
       const otherNode = services.get(other, true);
       const where = at(ctx, getMap(getMap(otherNode, 'depends_on'), service) ?? otherNode, `services.${other}.depends_on.${service}.condition`, other);
       // Compose would wait forever: the dependent waits for the service to start instead, and says so
@@ -464,12 +479,13 @@ type Note = [DiagnosticCode, string, string];
 /** Writes one plan: the init service after the main one, then the main service's edits. */
 function applyPlan(
   doc: Document,
-  services: YAMLMap,
+  next: Pair | undefined,
   pair: Pair<unknown, YAMLMap>,
   svc: ComposeService,
   plan: SplitPlan,
-): { newVolumes: string[]; healthRemoved: boolean; notes: Note[] } {
+): { newVolumes: string[]; healthRemoved: boolean; notes: Note[]; init?: Pair } {
   const main = pair.value!;
+  let initPair: Pair | undefined;
   const name = String(keyOf(pair.key));
   const flow = main.flow ?? false;
   const notes: Note[] = [];
@@ -531,10 +547,8 @@ function applyPlan(
     }
     add('labels', newNode(doc, { [INIT_OF_LABEL]: name }, flow));
     const key = newNode(doc, plan.init.name) as Scalar;
-    const idx = services.items.indexOf(pair as Pair);
-    const next = services.items[idx + 1];
     if (next && isScalar(next.key) && next.key.spaceBefore) key.spaceBefore = true;
-    services.items.splice(idx + 1, 0, new Pair(key, init));
+    initPair = new Pair(key, init);
   }
 
   // 2. main service
@@ -665,7 +679,7 @@ function applyPlan(
   else setAfter(doc, main, 'labels', newNode(doc, { [SPLIT_LABEL]: 'true' }, flow));
 
   const newVolumes = addedMounts.map((m) => m.volume);
-  return { newVolumes, healthRemoved, notes };
+  return { newVolumes, healthRemoved, notes, ...(initPair ? { init: initPair } : {}) };
 }
 
 /**

@@ -17,6 +17,7 @@ import { KEY_PREFIX } from '../shared/names.js';
 import { pathToString, workloadKind } from './workloads.js';
 import { podSpecShape } from './shape.js';
 import { aliasProblem, nestingProblem } from '../shared/limits.js';
+import { transformListItems, type ItemResult } from './list-items.js';
 
 export interface TransformOptions {
   catalogue: Catalogue;
@@ -102,27 +103,42 @@ function transformWindow(text: string, lineOffset: number, state: StreamState, o
     const unknown = unknownImagesOnly(piece.text, options.catalogue);
     if (unknown) {
       // no image of this workload is in the catalogue: say so, and copy it without parsing
-      for (const u of unknown.images) {
-        diagnostics.push(
-          diag('DI3001', `no template for image "${u.image}"; container ${u.container ? `"${u.container}" ` : ''}left unchanged`, {
-            ...(file ? { file } : {}),
-            line: piece.line + u.line + 1,
-            column: u.column + 1,
-            document: index,
-            ...(unknown.resource ? { resource: unknown.resource } : {}),
-          }),
-        );
-      }
+      diagnostics.push(...unknownImageDiagnostics(unknown, index, piece.line, file));
       out.push(piece.text);
       continue;
     }
-    const r = transformDocument(piece.text, index, piece.line, options);
+    // a List is transformed item by item when its text allows (src/core/list-items.ts): memory is one item's, not the List's
+    // (every item is parsed, as in the whole document: a YAML error anywhere in the List is reported as before)
+    const r = transformListItems(piece.text, piece.line, (item, line) => transformItem(item, index, line, options)) ?? transformItem(piece.text, index, piece.line, options);
     diagnostics.push(...r.diagnostics);
-    if (r.doc) {
+    if (r.output !== undefined) {
       state.changed = true;
-      out.push(render(r.doc, piece.text));
+      out.push(r.output);
     } else out.push(piece.text);
   }
+}
+
+/**
+ * One document, or one item of a List as a document, parsed and transformed
+ * (an item is always parsed, whatever its kind and images, as the whole List
+ * was: its diagnostics are the ones the whole List gives). `output` is its new
+ * text when it changed.
+ */
+function transformItem(text: string, index: number, line: number, options: TransformOptions): ItemResult {
+  const r = transformDocument(text, index, line, options);
+  return r.doc ? { output: render(r.doc, text), diagnostics: r.diagnostics } : { diagnostics: r.diagnostics };
+}
+
+function unknownImageDiagnostics(unknown: NonNullable<ReturnType<typeof unknownImagesOnly>>, index: number, line: number, file: string | undefined): Diagnostic[] {
+  return unknown.images.map((u) =>
+    diag('DI3001', `no template for image "${u.image}"; container ${u.container ? `"${u.container}" ` : ''}left unchanged`, {
+      ...(file ? { file } : {}),
+      line: line + u.line + 1,
+      column: u.column + 1,
+      document: index,
+      ...(unknown.resource ? { resource: unknown.resource } : {}),
+    }),
+  );
 }
 
 /**

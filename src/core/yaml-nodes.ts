@@ -88,12 +88,21 @@ export function needsQuotes(s: string): boolean {
   // printable ASCII: a plain scalar reads back as itself unless it starts with an indicator,
   // holds `: ` or ` #`, ends with `:`, or has edge spaces (values were ruled out above)
   if (/^[\x20-\x7e]*$/.test(s)) return !PLAIN_START.test(s) || /: | #|:$|\s$/.test(s);
-  try {
-    return parse(s) !== s;
-  } catch {
-    return true;
+  // the rest (a template's multi-line script, once per split service): parsed, and remembered
+  let known = parsedQuotes.get(s);
+  if (known === undefined) {
+    try {
+      known = parse(s) !== s;
+    } catch {
+      known = true;
+    }
+    if (parsedQuotes.size >= 256) parsedQuotes.clear();
+    parsedQuotes.set(s, known);
   }
+  return known;
 }
+
+const parsedQuotes = new Map<string, boolean>();
 
 /**
  * A deep copy of a node, like `node.clone()` (aliases are copied by it), but

@@ -16,7 +16,8 @@ run() {
   if [ -n "${DISTROLESS_INIT_BIN:-}" ]; then
     "$DISTROLESS_INIT_BIN" --helm-plugin "$@"
   elif [ -f "$pkg_bin" ] && command -v node >/dev/null 2>&1; then
-    node "$pkg_bin" --helm-plugin "$@"
+    # the flags of the bin's shebang: its code cache is made under them, and --expose-gc keeps memory flat
+    node --max-semi-space-size=2 --expose-gc "$pkg_bin" --helm-plugin "$@"
   elif command -v distroless-init >/dev/null 2>&1; then
     distroless-init --helm-plugin "$@"
   else

@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createTwoFilesPatch } from 'diff';
+import { formatPatch } from 'diff';
+import { boundedStructuredPatch } from '../bounded-diff.js';
 import { transformCompose, validateCompose } from '../../adapters/compose.js';
 import { diag, hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
 import { UsageError } from '../../shared/errors.js';
@@ -74,7 +75,7 @@ export async function runCompose(io: Io, opts: ComposeOptions): Promise<number> 
   if (hasErrors(diagnostics as Diagnostic[])) return 1;
   if (opts.check) return r.changed ? 1 : 0;
   if (opts.diff) {
-    if (r.changed) io.stdout.write(createTwoFilesPatch(name, name, text, r.output, 'original', 'distroless-init'));
+    if (r.changed) io.stdout.write(formatPatch(boundedStructuredPatch(name, name, text, r.output, 'original', 'distroless-init')));
     return 0;
   }
   if (target) writeOutputFile(target.path, r.output);

@@ -11,9 +11,10 @@
  *   `kubectl distroless-init -f deploy.yaml` works.
  *
  * Both are two-line shell scripts that run this package's bin with the node that
- * runs this command (absolute paths: kubectl and kustomize may have another PATH).
+ * runs this command (absolute paths: kubectl and kustomize may have another PATH)
+ * and the node flags of the bin's shebang.
  */
-import { accessSync, chmodSync, constants, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -88,7 +89,25 @@ function defaultBinDir(env: Io['env']): string {
 
 function script(what: string, how: string, args: string): string {
   const bin = join(packageRoot(), 'bin', 'distroless-init.js');
-  return `#!/bin/sh\n# ${what}\n# ${how}\nexec ${shellQuote(process.execPath)} ${shellQuote(bin)} ${args}\n`;
+  const flags = nodeFlags(bin).map(shellQuote).join(' ');
+  return `#!/bin/sh\n# ${what}\n# ${how}\nexec ${shellQuote(process.execPath)} ${flags ? `${flags} ` : ''}${shellQuote(bin)} ${args}\n`;
+}
+
+/**
+ * The node flags of the bin's shebang (`#!/usr/bin/env -S node FLAGS`): the
+ * bundle's code cache is made under them (V8 rejects it under others, and
+ * start-up then compiles the bundle), and --expose-gc keeps a large stream's
+ * memory flat.
+ */
+export function nodeFlags(bin: string): string[] {
+  let first = '';
+  try {
+    first = readFileSync(bin, 'utf8').split('\n', 1)[0] ?? '';
+  } catch {
+    return [];
+  }
+  const m = /^#!\S*env -S node((?: --?[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
 
 function shellQuote(s: string): string {

@@ -117,8 +117,8 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     if (opts.diff) {
       if (r.failed) return 1;
       if (r.changed) {
-        const { createTwoFilesPatch } = await import('diff');
-        io.stdout.write(createTwoFilesPatch(only.name, only.name, only.text, r.output, 'original', 'distroless-init'));
+        const [{ formatPatch }, { boundedStructuredPatch }] = await Promise.all([import('diff'), import('../bounded-diff.js')]);
+        io.stdout.write(formatPatch(boundedStructuredPatch(only.name, only.name, only.text, r.output, 'original', 'distroless-init')));
       }
       return 0;
     }
@@ -194,6 +194,7 @@ async function streamStdin(
     return r;
   };
   let head = '';
+  let whole = false;
   let stream: ManifestStream | undefined;
   let loaded: { diagnostics: Diagnostic[] } | undefined;
   const chunks = async function* (): AsyncGenerator<Buffer | string> {
@@ -211,10 +212,14 @@ async function streamStdin(
       continue;
     }
     head += text;
+    if (whole) continue;
     const first = /\S/.exec(head)?.[0];
     if (first === undefined) continue;
-    if (first === '{' || first === '[') continue; // JSON: read it whole
-    if (/^kind:[ \t]*["']?ResourceList\b/m.test(firstDocument(head))) continue; // KRM: read it whole
+    // JSON or KRM: read it whole (decided once: scanning the growing text again for every chunk was quadratic)
+    if (first === '{' || first === '[' || /^kind:[ \t]*["']?ResourceList\b/m.test(firstDocument(head))) {
+      whole = true;
+      continue;
+    }
     if (lastMarker(head.slice(head.search(/\S/))) < 0 && head.length < 1 << 20) continue; // the first document is not complete yet
     const [{ ManifestStream: Stream }, catalogue] = await Promise.all([import('../../core/pipeline.js'), loadCatalogueFor(templates, mirrors)]);
     loaded = catalogue;
