@@ -30,6 +30,7 @@
 import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Pair, parseDocument, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
 import { fastParseDocument } from './fast-yaml.js';
 import { renderFast } from './fast-render.js';
+import { needsQuotes } from './yaml-nodes.js';
 
 /** How the pipeline and the Compose front door read a document (merge keys as kubectl and Compose read them). */
 const PARSE = { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false } as const;
@@ -143,13 +144,17 @@ function isBlockCollection(n: unknown): n is YAMLMap | YAMLSeq {
 
 const norm = (v: unknown): unknown => (v === null || v === undefined || v === false || v === '' ? undefined : v);
 
-/** The properties of a node other than its value; `before` includes the comment and blank line before it. */
-function sameProps(o: Node, e: Node, before: boolean): boolean {
+/**
+ * The properties of a node other than its value; `before`: with the comment
+ * and blank line before it; `flow`: with its flow style (a collection recursed
+ * into must keep it; one copied whole may have been rebuilt in another style).
+ */
+function sameProps(o: Node, e: Node, before: boolean, flow = true): boolean {
   const a = o as unknown as Record<string, unknown>;
   const b = e as unknown as Record<string, unknown>;
   if (norm(a.anchor) !== norm(b.anchor) || norm(a.tag) !== norm(b.tag) || norm(a.comment) !== norm(b.comment)) return false;
   if (before && (norm(a.commentBefore) !== norm(b.commentBefore) || Boolean(a.spaceBefore) !== Boolean(b.spaceBefore))) return false;
-  return Boolean(a.flow) === Boolean(b.flow);
+  return !flow || Boolean(a.flow) === Boolean(b.flow);
 }
 
 class Splicer {
@@ -287,11 +292,16 @@ class Splicer {
   private same(o: unknown, e: unknown, before: boolean): boolean {
     if (o === null || e === null || o === undefined || e === undefined) return (o ?? null) === (e ?? null);
     if (isScalar(o)) {
-      return isScalar(e) && e.value === this.text(o) && (e.type ?? 'PLAIN') === (this.typeOf(o) ?? 'PLAIN') && sameProps(o, e, before);
+      if (!isScalar(e) || typeof e.value !== 'string' || e.value !== this.text(o) || !sameProps(o, e, before)) return false;
+      // the same text in another style (a node the split rebuilt with the same value) is the same string,
+      // unless a plain one may read as something else (YAML 1.1 `yes`, `0444`)
+      const plainO = (this.typeOf(o) ?? 'PLAIN') === 'PLAIN';
+      const plainE = (e.type ?? 'PLAIN') === 'PLAIN';
+      return plainO === plainE ? plainO || typeof o.value === 'string' : !needsQuotes(e.value);
     }
     if (isAlias(o)) return isAlias(e) && o.source === e.source && sameProps(o, e, before);
     if (!(isMap(o) || isSeq(o)) || !(isMap(e) || isSeq(e)) || o.constructor !== e.constructor) return false;
-    if (!sameProps(o, e, before)) return false;
+    if (!sameProps(o, e, before, false)) return false;
     const hit = this.memo.get(e);
     if (hit && hit.o === o) return hit.same;
     let same = o.items.length === e.items.length;
