@@ -29,7 +29,7 @@
  */
 import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Pair, parseDocument, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
 import { fastParseDocument } from './fast-yaml.js';
-import { renderFast } from './fast-render.js';
+import { renderFast, SIMPLE } from './fast-render.js';
 import { needsQuotes } from './yaml-nodes.js';
 
 /** How the pipeline and the Compose front door read a document (merge keys as kubectl and Compose read them). */
@@ -460,7 +460,7 @@ class Splicer {
       const prefix = this.src.slice(ls, r[0]);
       return BLANKS.test(prefix) || DASH.test(prefix) ? prefix.length : undefined;
     };
-    let budget = 200; // nodes looked at: the first examples are enough
+    let budget = 100; // nodes looked at: the first examples are enough
     const walk = (n: unknown, col: number | undefined): void => {
       if (budget-- <= 0 || (this.step && this.seqIndent >= 0 && this.off && this.offScalar)) return;
       if (isMap(n) && !n.flow) {
@@ -500,8 +500,13 @@ class Splicer {
     this.offScalar ||= this.off;
   }
 
-  /** Lines of a printed pair at `col` (every line indented); `skipBefore`: its comment and blank line before are in the copied lead. */
-  private pairText(p: Pair, col: number, skipBefore: boolean, atStart: boolean): string {
+  /**
+   * Lines of a printed pair at `col` (every line indented); `skipBefore`: its
+   * comment and blank line before are in the copied lead; `first`: what its
+   * first line starts with instead of the indentation (`  -   ` for the first
+   * pair of an item; the caller checked it has nothing before it).
+   */
+  private pairText(p: Pair, col: number, skipBefore: boolean, atStart: boolean, first?: string): string {
     const key = p.key;
     const value = p.value;
     let out = '';
@@ -511,45 +516,51 @@ class Splicer {
     }
     if (isScalar(key) && simpleKey(key) && isBlock(value) && plainBlock(value)) {
       const nested = isMap(value) ? this.mapLines(value, col + this.step) : this.seqLines(value as YAMLSeq, col + this.seqIndent);
-      return out + ' '.repeat(col) + String(key.value) + ':' + this.eol + nested;
+      return out + (first ?? ' '.repeat(col)) + String(key.value) + ':' + this.eol + nested;
     }
+    const simple = isScalar(key) && simpleKey(key) ? simpleScalar(value) : undefined;
+    if (simple !== undefined) return out + (first ?? ' '.repeat(col)) + String((key as Scalar).value) + ': ' + simple + this.eol;
     const k = isScalar(key) ? withoutBefore(key) : key;
     const m = new YAMLMap(this.mini.schema);
     m.items = [new Pair(k, value)];
-    return out + this.indent(this.leaf(m), col);
+    return out + this.indent(this.leaf(m), col, first);
   }
 
-  private mapLines(m: YAMLMap, col: number): string {
+  private mapLines(m: YAMLMap, col: number, first?: string): string {
     let out = '';
-    for (const p of m.items) out += this.pairText(p, col, false, false);
+    m.items.forEach((p, i) => (out += this.pairText(p, col, false, false, i === 0 ? first : undefined)));
     return out;
   }
 
-  private seqLines(s: YAMLSeq, col: number): string {
+  private seqLines(s: YAMLSeq, col: number, first?: string): string {
     let out = '';
-    for (const it of s.items) out += this.itemText(it, col, isMap(it) ? this.off : this.offScalar, false);
+    s.items.forEach((it, i) => (out += this.itemText(it, col, isMap(it) ? this.off : this.offScalar, false, i === 0 ? first : undefined)));
     return out;
   }
 
   /** Lines of a printed sequence item with its `-` at `col` and its content `off` columns further. */
-  private itemText(it: unknown, col: number, off: number, skipBefore: boolean): string {
+  private itemText(it: unknown, col: number, off: number, skipBefore: boolean, first?: string): string {
     let out = '';
     if (isNode(it) && !skipBefore) {
       if (it.spaceBefore) out += this.eol;
       if (it.commentBefore) out += this.commentLines(it.commentBefore, col);
     }
+    // a block item whose first line is content (not a comment or a blank line) follows the `-` on its line
     if (isBlock(it) && plainBlock(it)) {
-      const body = isMap(it) ? this.mapLines(it, col + off) : this.seqLines(it, col + off);
-      // the first line must be content (not a comment or a blank line) to follow the `-`
-      if (body.length > col + off && BLANKS.test(body.slice(0, col + off)) && !/[\s#]/.test(body[col + off]!)) {
-        return out + ' '.repeat(col) + '-' + ' '.repeat(off - 1) + body.slice(col + off);
+      const head = it.items[0];
+      const h = isPair(head) ? head.key : head;
+      if (isNode(h) && !h.commentBefore && !h.spaceBefore) {
+        const dash = (first ?? ' '.repeat(col)) + '-' + ' '.repeat(off - 1);
+        return out + (isMap(it) ? this.mapLines(it, col + off, dash) : this.seqLines(it as YAMLSeq, col + off, dash));
       }
     }
+    const simple = simpleScalar(it);
+    if (simple !== undefined) return out + (first ?? ' '.repeat(col)) + '-' + ' '.repeat(off - 1) + simple + this.eol;
     const s = new YAMLSeq(this.mini.schema);
     s.items = [isNode(it) ? withoutBefore(it) : it];
     let text = this.leaf(s);
     if (!text.includes('\n') && text.startsWith('- ')) text = '-' + ' '.repeat(off - 1) + text.slice(2);
-    return out + this.indent(text, col);
+    return out + this.indent(text, col, first);
   }
 
   /** yaml's text of a one-pair map or one-item sequence at column 0, without its final line break. */
@@ -561,11 +572,11 @@ class Splicer {
     return text.endsWith('\n') ? text.slice(0, -1) : text;
   }
 
-  /** Every non-empty line indented by `col`, each line ended with the source's line break. */
-  private indent(text: string, col: number): string {
+  /** Every non-empty line indented by `col` (the first by `first` when given), each line ended with the source's line break. */
+  private indent(text: string, col: number, first?: string): string {
     const pad = ' '.repeat(col);
     let out = '';
-    for (const line of text.split('\n')) out += (line ? pad + line : '') + this.eol;
+    text.split('\n').forEach((line, i) => (out += (i === 0 && first !== undefined ? first + line : line ? pad + line : '') + this.eol));
     return out;
   }
 
@@ -581,6 +592,19 @@ class Splicer {
 /** A key printed as it is: a plain word (the keys of Kubernetes and Compose). */
 function simpleKey(k: Scalar): boolean {
   return typeof k.value === 'string' && (k.type === 'PLAIN' || k.type === undefined) && !k.anchor && !k.tag && !k.comment && /^[A-Za-z0-9_][\w./-]*$/.test(k.value);
+}
+
+/**
+ * The text of a one-line scalar without comments or properties, as yaml (and
+ * fast-render) print it: plain text that can stay plain, double-quoted
+ * printable ASCII; undefined for anything else (printed by `leaf`).
+ */
+function simpleScalar(n: unknown): string | undefined {
+  if (!isScalar(n) || typeof n.value !== 'string' || n.anchor || n.tag || n.comment || n.commentBefore || n.spaceBefore) return undefined;
+  const v = n.value;
+  if ((n.type === 'PLAIN' || n.type === undefined) && SIMPLE.test(v)) return v;
+  if (n.type === 'QUOTE_DOUBLE' && /^[\x20-\x7e]*$/.test(v)) return JSON.stringify(v);
+  return undefined;
 }
 
 /** A block collection without comments or properties of its own (those are left to yaml). */
