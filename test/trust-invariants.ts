@@ -6,6 +6,8 @@
  * the broken rules as strings (empty: all hold), so a test shows them all.
  */
 
+import { untouchedTextViolations } from './format-invariants.js';
+
 type Obj = Record<string, unknown>;
 interface Diag {
   code: string;
@@ -301,7 +303,7 @@ export function hardeningOf(args: readonly string[]): Record<string, boolean> {
 /** The rules over a pipe-filter run: its input and output texts and its `--output-format json` diagnostics. */
 export function manifestTextViolations(input: string, output: string, diagnostics: readonly Diag[], args: readonly string[] = []): string[] {
   if (!output) return [];
-  return kubeTrustViolations(docsOf(input), docsOf(output), diagnostics, { hardening: hardeningOf(args) });
+  return [...kubeTrustViolations(docsOf(input), docsOf(output), diagnostics, { hardening: hardeningOf(args) }), ...untouchedTextViolations(input, output)];
 }
 
 /** The rules over a Compose run. */
@@ -309,5 +311,5 @@ export function composeTextViolations(input: string, output: string, diagnostics
   if (!output || output === input) return [];
   const [a] = docsOf(input);
   const [b] = docsOf(output);
-  return composeTrustViolations((a ?? {}) as Obj, (b ?? {}) as Obj, diagnostics);
+  return [...composeTrustViolations((a ?? {}) as Obj, (b ?? {}) as Obj, diagnostics), ...untouchedTextViolations(input, output)];
 }

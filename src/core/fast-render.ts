@@ -216,7 +216,7 @@ const NOT_PLAIN = /^[\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|:[ \t]|[\t ]#|[\t :
  * The common case in one test: text that yaml prints plain as it is in block context (a word
  * first, no control or surrogate characters, no `: `, ` #`, double space or trailing `:`/space).
  */
-const SIMPLE = /^[\w/](?:[^\0-\x20\x7f-\x9f\ud800-\udfff:]|:(?! |$)| (?=[^\0-\x20#]))*$/;
+export const SIMPLE = /^[\w/](?:[^\0-\x20\x7f-\x9f\ud800-\udfff:]|:(?! |$)| (?=[^\0-\x20#]))*$/;
 
 function scalar(s: Scalar, indent: string, inFlow: boolean, implicitKey: boolean, d: Done): string {
   const v = s.value;

@@ -11,6 +11,7 @@ import type { Hardening } from './plan.js';
 import { isJson, lastMarker, needsParsing, splitDocuments } from './stream.js';
 import { fastParseDocument, sameTree } from './fast-yaml.js';
 import { renderFast } from './fast-render.js';
+import { parseLikeInput, snapshot, spliceRender, verifySplice } from './splice-render.js';
 import { findTemplate, privateRegistryMatch } from '../catalogue/match.js';
 import { parseImageRef } from '../shared/image-ref.js';
 import { KEY_PREFIX } from '../shared/names.js';
@@ -468,10 +469,28 @@ function resourceRef(node: { get(k: string): unknown }): ResourceRef {
   return ref;
 }
 
-/** Renders a changed document like its source: no line folding, the input's sequence indentation and trailing blank lines. */
+/**
+ * Prints a changed document like its source: what the split did not change is
+ * the source text as written (src/core/splice-render.ts), the rest is printed
+ * at its column in the source's indentation. A document that cannot be spliced
+ * is printed whole: no line folding, the input's sequence indentation and
+ * trailing blank lines.
+ */
 export function render(doc: Document, source: string): string {
+  const expected = snapshot(doc, source);
   preserveScalars(doc, source);
   const indentSeq = indentsSequences(source);
+  let spliced: string | undefined;
+  try {
+    spliced = spliceRender(doc, parseLikeInput(source), source, indentSeq);
+  } catch (e) {
+    if (SELF_CHECK) throw e;
+  }
+  if (spliced !== undefined) {
+    // the safety net: the spliced text reads back as the edited tree, or the whole document is printed
+    if (verifySplice(spliced, expected)) return spliced;
+    if (SELF_CHECK) throw new Error(`self-check: the spliced text does not read back as the edited document:\n${spliced}`);
+  }
   const fast = renderFast(doc, indentSeq);
   let s = fast ?? doc.toString({ lineWidth: 0, flowCollectionPadding: false, indentSeq });
   if (fast !== undefined && SELF_CHECK && fast !== doc.toString({ lineWidth: 0, flowCollectionPadding: false, indentSeq })) {
