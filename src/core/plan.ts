@@ -388,8 +388,8 @@ function planEnv(c: ContainerInput, spec: TemplateSpec): EnvPlan {
  *    containers; DI3020): data never leaves the user's volume;
  * 4. else a new volume is added at the directory itself (DI3005).
  * A workload whose `dataEnv` names a directory no volume covers while it has
- * a volume at the template's data path is refused (DI3021): the data would
- * land beside the user's volume.
+ * a volume at, above or inside the template's data path is refused (DI3021):
+ * the data would land beside the user's volume.
  */
 function planData(
   c: ContainerInput,
@@ -405,8 +405,10 @@ function planData(
   const existing = writable.filter((m) => covers(m, dataDir)).sort((a, b) => b.path.length - a.path.length)[0];
   if (existing) return { ...existing };
   const inside = writable.filter((m) => covers({ ...m, path: spec.dataPath }, m.path) && m.path !== spec.dataPath).sort((a, b) => a.path.length - b.path.length)[0];
-  if (userDir && (inside || writable.some((m) => m.path === spec.dataPath))) {
-    const theirs = inside?.path ?? spec.dataPath;
+  // a volume at or above the image's data path (`/var/lib/postgresql` for a postgres 16 image) holds that path too
+  const atOrAbove = writable.filter((m) => covers(m, spec.dataPath)).sort((a, b) => b.path.length - a.path.length)[0];
+  if (userDir && (inside || atOrAbove)) {
+    const theirs = inside?.path ?? atOrAbove!.path;
     diagnostics.push(
       d('DI3021', `"${c.name}" sets ${spec.dataEnv}=${userDir}, which no volume covers, while its volume is mounted at ${theirs}: the data would be written beside that volume and lost. Set ${spec.dataEnv} to a directory inside ${theirs}, or mount the volume at ${userDir}; container left unchanged`),
     );
