@@ -264,6 +264,7 @@ function userSecurity(svc: ComposeService): UserSecurity {
     const nnp = /^no-new-privileges(?:[:=](true|false))?$/.exec(o);
     if (nnp) out.allowPrivilegeEscalation = nnp[1] === 'false';
     if (/^seccomp[:=]/.test(o)) out.seccomp = true;
+    if (/^seccomp[:=]unconfined$/.test(o)) out.seccompUnconfined = true;
   }
   return out;
 }
@@ -440,6 +441,7 @@ function parseUser(v: unknown): { uid?: number; gid?: number; name?: string } {
   const [u = '', g] = v.split(':');
   const out: { uid?: number; gid?: number; name?: string } = {};
   if (/^\d+$/.test(u)) out.uid = Number(u);
+  else if (u === 'root') out.uid = 0; // uid 0 by definition
   else out.name = u;
   if (g !== undefined && /^\d+$/.test(g)) out.gid = Number(g);
   return out;
@@ -710,6 +712,10 @@ function writeConfinement(doc: Document, svc: YAMLMap, conf: Confinement, scratc
         if (!(have.length === add.length && add.every((c) => have.includes(c)))) setAfter(doc, svc, 'cap_add', newNode(doc, add, true), 'cap_drop');
       }
     }
+  }
+  if (conf.seccompReplaceUnconfined) {
+    const opts = own(doc, svc, 'security_opt');
+    if (isSeq(opts)) opts.items = opts.items.filter((i) => !/^seccomp[:=]unconfined$/.test(String(keyOf(i))));
   }
   if (conf.noNewPrivileges) {
     const opts = own(doc, svc, 'security_opt');

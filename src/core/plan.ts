@@ -224,8 +224,10 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     runAsRoot = false;
     diagnostics.push(d('DI3008', `the pod or container of "${c.name}" forbids root, so its init step runs as ${spec.uid}:${spec.gid}; the data directory must already be writable by that uid`));
   }
-  if (c.runAsUser !== undefined && c.runAsUser !== 0 && c.runAsUser !== spec.uid) {
-    diagnostics.push(d('DI3013', `"${c.name}" sets runAsUser ${c.runAsUser}, but "${match.template.name}" data is owned by ${spec.uid}; the split uses ${spec.uid}`));
+  // root too: main never runs as root (its uid is the data's), and a value of the user's that main overrides is always a warning
+  if (c.runAsUser !== undefined && c.runAsUser !== spec.uid) {
+    const what = c.runAsUser === 0 ? 'runAsUser 0 (root)' : `runAsUser ${c.runAsUser}`;
+    diagnostics.push(d('DI3013', `"${c.name}" sets ${what}, but "${match.template.name}" data is owned by ${spec.uid}; the split uses ${spec.uid}${c.runAsUser === 0 && spec.init?.runAs === 'root' ? ' for main (the init step still starts as root)' : ''}`));
   }
   // a template whose root init step gives the data to uid itself may turn the pod fsGroup off
   if (spec.fsGroup === false && runAsRoot && options.hardening?.fsGroup === undefined) hardening.fsGroup = false;
