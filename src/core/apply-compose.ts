@@ -229,7 +229,7 @@ export function containerInput(name: string, svc: ComposeService): ContainerInpu
     image: String(svc.image),
     env: envEntries(svc.environment),
     envFromSecrets: envFiles(svc.env_file),
-    mounts: [...volumeMounts(svc.volumes).filter((m) => m.volume !== ''), ...secretMounts(svc.secrets)],
+    mounts: [...volumeMounts(svc.volumes).filter((m) => m.volume !== ''), ...tmpfsMounts(svc), ...secretMounts(svc.secrets)],
     probes: healthProbes(svc.healthcheck),
     hooks: hooks(svc),
     requiresNonRoot: false,
@@ -372,6 +372,14 @@ function volumeMounts(v: unknown): ComposeMount[] {
     }
   });
   return out;
+}
+
+/** The service's tmpfs mounts: the `tmpfs` key (`/path[:options]`, a string or a list) and `type: tmpfs` volumes. */
+function tmpfsMounts(svc: ComposeService): MountPlan[] {
+  const list = Array.isArray(svc.tmpfs) ? svc.tmpfs : typeof svc.tmpfs === 'string' ? [svc.tmpfs] : [];
+  const paths = list.filter((t): t is string => typeof t === 'string').map((t) => t.split(':')[0]!);
+  for (const m of volumeMounts(svc.volumes)) if (m.kind === 'tmpfs') paths.push(m.path);
+  return paths.map((path) => ({ volume: '', path, tmpfs: true }));
 }
 
 /** `a:b:ro` → [a, b, ro]; a Windows drive letter (`C:\x:/y`) stays in one piece. */

@@ -60,6 +60,8 @@ export interface MountPlan {
   path: string;
   subPath?: string;
   readOnly?: boolean;
+  /** A memory filesystem of this container alone (Compose `tmpfs`): another container, the init included, does not see it. */
+  tmpfs?: boolean;
 }
 
 export { DEFAULT_HARDENING, type Hardening } from './hardening.js';
@@ -208,7 +210,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   }
 
   const shared = (spec.shared ?? []).map((path) => {
-    const m = c.mounts.find((mt) => mt.path === path);
+    const m = c.mounts.find((mt) => mt.path === path && !mt.tmpfs);
     return m ? { ...m, add: false } : { volume: unique(`${c.name}-${slug(path)}`), path, add: true };
   });
   const scratch = hardening.readOnlyRootFilesystem || c.security?.readOnlyRootFilesystem
@@ -402,8 +404,16 @@ function planData(
 ): SplitPlan['data'] | undefined {
   const userDir = spec.dataEnv ? env.own.get(spec.dataEnv) : undefined;
   const dataDir = userDir || (spec.dataEnv && spec.env?.[spec.dataEnv]) || spec.dataPath;
-  const writable = c.mounts.filter((m) => !m.readOnly);
   const covers = (m: MountPlan, dir: string): boolean => dir === m.path || dir.startsWith(`${m.path.replace(/\/$/, '')}/`);
+  // a tmpfs holds the data of one container only: the init would initialise its own copy, main start on an empty one
+  const memory = c.mounts.find((m) => m.tmpfs && covers(m, dataDir));
+  if (memory) {
+    diagnostics.push(
+      d('DI3023', `"${c.name}" keeps its data directory ${dataDir} on a tmpfs (${memory.path}), which the init cannot share with main: left unchanged. Use a named volume there to split it`),
+    );
+    return undefined;
+  }
+  const writable = c.mounts.filter((m) => !m.readOnly && !m.tmpfs);
   const existing = writable.filter((m) => covers(m, dataDir)).sort((a, b) => b.path.length - a.path.length)[0];
   if (existing) return { ...existing };
   const inside = writable.filter((m) => covers({ ...m, path: spec.dataPath }, m.path) && m.path !== spec.dataPath).sort((a, b) => a.path.length - b.path.length)[0];
