@@ -94,72 +94,82 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
     diagnostics.push(diag('DI1004', `services cannot be read: ${(e as Error).message}`, at(ctx, services, 'services')));
     return { changed: false, diagnostics };
   }
-  const referenced = referencedAnchors(doc);
+  let referenced = referencedAnchors(doc);
   const taken = new Set<string>(Object.keys(all));
   const topVolumes = getMap(root, 'volumes');
   for (const p of topVolumes?.items ?? []) taken.add(String(keyOf(p.key)));
 
   const healthRemoved: { service: string; node: unknown }[] = [];
   let changed = false;
-  // iterate over a snapshot: init services are inserted as we go
-  for (const pair of [...services.items]) {
-    const name = keyOf(pair.key);
-    if (typeof name !== 'string') continue;
-    const field = `services.${name}`;
-    const where = (node: unknown, sub = ''): Partial<Diagnostic> => at(ctx, node ?? pair.key, sub ? `${field}.${sub}` : field, name);
-    const raw = all[name];
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) continue;
-    const svc = raw as ComposeService;
-    const labels = labelMap(svc.labels);
-    if (labels[INIT_OF_LABEL] !== undefined) continue;
-    if (labels[SKIP_LABEL] === 'true') {
-      diagnostics.push(diag('DI3002', `skipped: label ${SKIP_LABEL} is "true"`, where(pair.key)));
-      continue;
-    }
-    if (labels[SPLIT_LABEL] === 'true') {
-      diagnostics.push(diag('DI3003', `service "${name}" was already split (label ${SPLIT_LABEL})`, where(pair.key)));
-      continue;
-    }
-    if (svc.extends !== undefined) {
-      diagnostics.push(diag('DI3001', `service "${name}" uses extends; its final form is only known to Compose, so it is left unchanged`, where(pair.key)));
-      continue;
-    }
-    if (typeof svc.image !== 'string') {
-      const why = svc.build !== undefined ? 'is built (build:) and has no image' : 'has no image';
-      diagnostics.push(diag('DI3001', `service "${name}" ${why}; left unchanged`, where(pair.key)));
-      continue;
-    }
-    const input = containerInput(name, svc);
-    const result = planContainer(input, { ...ctx.options, takenNames: taken });
-    const diags = result.kind === 'split' ? result.plan.diagnostics : result.diagnostics;
-    if (result.kind !== 'split') {
+  // iterate over a snapshot: init services are inserted as we go. A service that shares an anchor
+  // is tried again once the others are split: splitting the services that used its anchor (through an
+  // alias or a merge key they now own) may leave it unshared, and a second run must change nothing
+  const deferred: Pair[] = [];
+  for (const [round, pairs] of [[0, [...services.items]], [1, deferred]] as const) {
+    if (round === 1) referenced = referencedAnchors(doc);
+    for (const pair of pairs) {
+      const name = keyOf(pair.key);
+      if (typeof name !== 'string') continue;
+      const field = `services.${name}`;
+      const where = (node: unknown, sub = ''): Partial<Diagnostic> => at(ctx, node ?? pair.key, sub ? `${field}.${sub}` : field, name);
+      const raw = all[name];
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) continue;
+      const svc = raw as ComposeService;
+      const labels = labelMap(svc.labels);
+      if (labels[INIT_OF_LABEL] !== undefined) continue;
+      if (labels[SKIP_LABEL] === 'true') {
+        diagnostics.push(diag('DI3002', `skipped: label ${SKIP_LABEL} is "true"`, where(pair.key)));
+        continue;
+      }
+      if (labels[SPLIT_LABEL] === 'true') {
+        diagnostics.push(diag('DI3003', `service "${name}" was already split (label ${SPLIT_LABEL})`, where(pair.key)));
+        continue;
+      }
+      if (svc.extends !== undefined) {
+        diagnostics.push(diag('DI3001', `service "${name}" uses extends; its final form is only known to Compose, so it is left unchanged`, where(pair.key)));
+        continue;
+      }
+      if (typeof svc.image !== 'string') {
+        const why = svc.build !== undefined ? 'is built (build:) and has no image' : 'has no image';
+        diagnostics.push(diag('DI3001', `service "${name}" ${why}; left unchanged`, where(pair.key)));
+        continue;
+      }
+      const input = containerInput(name, svc);
+      const result = planContainer(input, { ...ctx.options, takenNames: taken });
+      const diags = result.kind === 'split' ? result.plan.diagnostics : result.diagnostics;
+      if (result.kind !== 'split') {
+        for (const dg of diags) diagnostics.push({ ...dg, ...where(pair.key) });
+        continue;
+      }
+      const plan = result.plan;
+      const node = pair.value;
+      const shared = sharedAnchor(node, referenced, EDITED_KEYS);
+      if (!isMap(node) || shared) {
+        if (round === 0 && shared) {
+          deferred.push(pair as Pair);
+          continue;
+        }
+        diagnostics.push(
+          diag(
+            'DI3016',
+            `service "${name}"${shared ? ` (${shared})` : ''} is an anchor that other parts of the file reuse; splitting it would change them too, so it is left unchanged. Copy the shared part into the service to split it`,
+            where(pair.key),
+          ),
+        );
+        continue;
+      }
       for (const dg of diags) diagnostics.push({ ...dg, ...where(pair.key) });
-      continue;
-    }
-    const plan = result.plan;
-    const node = pair.value;
-    const shared = sharedAnchor(node, referenced, EDITED_KEYS);
-    if (!isMap(node) || shared) {
-      diagnostics.push(
-        diag(
-          'DI3016',
-          `service "${name}"${shared ? ` (${shared})` : ''} is an anchor that other parts of the file reuse; splitting it would change them too, so it is left unchanged. Copy the shared part into the service to split it`,
-          where(pair.key),
-        ),
-      );
-      continue;
-    }
-    for (const dg of diags) diagnostics.push({ ...dg, ...where(pair.key) });
-    taken.add(plan.init?.name ?? '');
-    if (plan.data.add) taken.add(plan.data.volume);
-    for (const s of plan.shared) if (s.add) taken.add(s.volume);
+      taken.add(plan.init?.name ?? '');
+      if (plan.data.add) taken.add(plan.data.volume);
+      for (const s of plan.shared) if (s.add) taken.add(s.volume);
 
-    const healthBefore = svc.healthcheck;
-    const out = applyPlan(doc, services, pair as Pair<unknown, YAMLMap>, svc, plan);
-    for (const [code, message, sub] of out.notes) diagnostics.push(diag(code, message, where(node.get(sub.split('.')[0] ?? '', true), sub)));
-    if (out.healthRemoved && healthBefore !== undefined) healthRemoved.push({ service: name, node: node });
-    if (out.newVolumes.length) addTopLevelVolumes(doc, root, out.newVolumes);
-    changed = true;
+      const healthBefore = svc.healthcheck;
+      const out = applyPlan(doc, services, pair as Pair<unknown, YAMLMap>, svc, plan);
+      for (const [code, message, sub] of out.notes) diagnostics.push(diag(code, message, where(node.get(sub.split('.')[0] ?? '', true), sub)));
+      if (out.healthRemoved && healthBefore !== undefined) healthRemoved.push({ service: name, node: node });
+      if (out.newVolumes.length) addTopLevelVolumes(doc, root, out.newVolumes);
+      changed = true;
+    }
   }
 
   // a removed healthcheck breaks `condition: service_healthy` in the services that wait on it
