@@ -280,6 +280,15 @@ export function kubeTrustViolations(input: unknown[], output: unknown[], diagnos
         const ok = configured !== undefined ? [configured] : declared.length ? declared : DEFAULT_PORT[family] !== undefined ? [DEFAULT_PORT[family]!] : [];
         if (ok.length && !ok.includes(Number(port))) problems.push(`${where}: ${role} targets port ${String(port)}, the server listens on ${ok.join(', ')}`);
       }
+      // a non-root main can bind the server's port: above 1023, or the pod's unprivileged-port sysctl, or NET_BIND_SERVICE, or a warning says it cannot
+      const listens = configured !== undefined ? [configured] : declared.length ? declared : DEFAULT_PORT[family] !== undefined ? [DEFAULT_PORT[family]!] : [];
+      const low = listens.filter((p) => p < 1024);
+      if (low.length && eff(main, podSec, 'runAsUser') !== 0) {
+        const start = ((podSec.sysctls ?? []) as { name?: string; value?: unknown }[]).find((x) => x.name === 'net.ipv4.ip_unprivileged_port_start');
+        const bind = capsList(mainCaps.add).includes('NET_BIND_SERVICE');
+        const ok = bind || (start !== undefined && low.every((p) => Number(start.value) <= p));
+        if (!ok && !said('DI3014', String(low[0]))) problems.push(`${where}: main runs as uid ${String(eff(main, podSec, 'runAsUser'))} on port ${low.join(', ')} with no way to bind it and no warning`);
+      }
       // the init is no less confined than the user's container
       if (init) {
         const own = (orig.securityContext ?? {}) as Obj;
@@ -412,6 +421,16 @@ export function composeTrustViolations(input: Obj, output: Obj, diagnostics: rea
       const configured = serverPort(family, serverArgv(orig.entrypoint, orig.command), origEnv);
       const ok = configured ?? DEFAULT_PORT[family];
       if (port !== undefined && ok !== undefined && port !== ok) problems.push(`${where}: healthcheck targets port ${port}, the server listens on ${ok}`);
+    }
+    // a non-root main can bind the server's port (the unprivileged-port sysctl, NET_BIND_SERVICE, or a warning)
+    const listen = serverPort(family, serverArgv(orig.entrypoint, orig.command), origEnv) ?? DEFAULT_PORT[family];
+    if (listen !== undefined && listen < 1024) {
+      const sysctls = main.sysctls;
+      const start = Array.isArray(sysctls)
+        ? sysctls.map(String).find((x) => x.startsWith('net.ipv4.ip_unprivileged_port_start='))?.split('=')[1]
+        : (sysctls as Obj | undefined)?.['net.ipv4.ip_unprivileged_port_start'];
+      const ok = capsList(main.cap_add).includes('NET_BIND_SERVICE') || (start !== undefined && Number(start) <= listen);
+      if (!ok && !said('DI3014', String(listen))) problems.push(`${where}: main runs as ${String(main.user)} on port ${listen} with no way to bind it and no warning`);
     }
     // data on a volume both mount, the user's own where they had one
     const dir = dataDir(String(orig.image), mainEnv);

@@ -221,6 +221,11 @@ const kubeWorkload = fc.record({
   volumeKind: fc.constantFrom('pvc', 'emptyDir', 'hostPath'),
   sidecar: fc.boolean(),
   hostNetwork: fc.boolean(),
+  /** an init container of the user's own, maybe with the name the split would take */
+  userInit: opt(fc.constantFrom('db-init', 'migrate')),
+  preStop: fc.boolean(),
+  /** the workload inside a `kind: List` (kubectl get -o yaml) */
+  list: fc.boolean(),
 });
 type KubeWorkload = typeof kubeWorkload extends fc.Arbitrary<infer T> ? T : never;
 
@@ -252,7 +257,9 @@ function kubeText(w: KubeWorkload): string {
   if (probe === 'exec-shell') c.livenessProbe = { exec: { command: ['/bin/bash', '-ec', f.probe(port)] }, failureThreshold: 3 };
   if (probe === 'tcp') c.livenessProbe = { tcpSocket: { port: port ?? DEFAULT_PORT[s.family]! } };
   if (w.sec) c.securityContext = w.sec;
+  if (w.preStop) c.lifecycle = { preStop: { exec: { command: ['sh', '-c', 'sleep 5'] } } };
   const spec: Record<string, unknown> = { containers: [c] };
+  if (w.userInit) spec.initContainers = [{ name: w.userInit, image: 'busybox:1.36', command: ['sh', '-c', 'chown -R 999 /data'], ...(s.mount ? { volumeMounts: [{ name: 'data', mountPath: '/data' }] } : {}) }];
   if (w.sidecar) (spec.containers as unknown[]).push({ name: 'exporter', image: 'quay.io/prometheuscommunity/postgres-exporter:v0.15.0' });
   if (w.podSec) spec.securityContext = w.podSec;
   if (w.hostNetwork) spec.hostNetwork = true;
@@ -275,6 +282,7 @@ function kubeText(w: KubeWorkload): string {
     if (claim) (obj.spec as Record<string, unknown>).volumeClaimTemplates = [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }];
   }
   const base = w.containerMerge ? `x-base: &base {name: db, image: "${s.image}"}\n` : '';
+  if (w.list && !w.containerMerge) obj = { apiVersion: 'v1', kind: 'List', items: [obj] };
   return base + withMergeKeys(stringify(obj, { lineWidth: 0 }));
 }
 
@@ -285,7 +293,8 @@ function withMergeKeys(text: string): string {
 
 /** The containers of a pod-bearing document (kubectl's view: merge keys resolved). */
 function containersOf(text: string): Record<string, unknown>[] {
-  const obj = parseAllDocuments(text, { merge: true }).map((d) => d.toJS() as Record<string, unknown>).find((o) => o && typeof o.kind === 'string')!;
+  let obj = parseAllDocuments(text, { merge: true }).map((d) => d.toJS() as Record<string, unknown>).find((o) => o && typeof o.kind === 'string')!;
+  if (obj.kind === 'List') obj = (obj.items as Record<string, unknown>[])[0]!;
   let node: unknown = obj;
   const path = obj.kind === 'Pod' ? ['spec'] : obj.kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template', 'spec'] : ['spec', 'template', 'spec'];
   for (const k of path) node = (node as Record<string, unknown>)[k];
@@ -351,8 +360,14 @@ const composeService = fc.record({
   privileged: opt(fc.boolean()),
   tmpfs: opt(fc.constantFrom<unknown>(['/tmp'], '/tmp', ['/var/run/postgresql'], 'data')),
   /** these keys are written in the `<<: *common` part instead of the service */
-  inCommon: fc.subarray(['user', 'cap_drop', 'cap_add', 'security_opt', 'read_only', 'privileged', 'environment'] as const),
+  inCommon: fc.subarray(['user', 'cap_drop', 'cap_add', 'security_opt', 'read_only', 'privileged', 'environment', 'healthcheck', 'volumes'] as const),
+  /** a second service written the same way (both split: names must not collide) */
+  twin: fc.boolean(),
+  /** names the split would take are already used: a service `db-init`, a volume `db-data` */
+  taken: fc.boolean(),
   stringCommand: fc.boolean(),
+  networkMode: opt(fc.constantFrom('host', 'bridge', 'service:vpn')),
+  sysctls: opt(fc.constantFrom<unknown>({ 'net.core.somaxconn': 1024 }, ['net.core.somaxconn=1024'])),
   envList: fc.boolean(),
   envFile: opt(fc.constantFrom<unknown>('.env', ['db.env'])),
   volumeForm: fc.constantFrom('named', 'bind', 'long'),
@@ -383,6 +398,8 @@ function composeText(g: ComposeService): string {
   if (g.privileged !== undefined) svc.privileged = g.privileged;
   // CI files keep a throw-away database on a tmpfs at the data path
   // (not beside a volume at the same path: Docker refuses the user's file then)
+  if (g.networkMode !== undefined) svc.network_mode = g.networkMode;
+  if (g.sysctls !== undefined) svc.sysctls = g.sysctls;
   if (g.tmpfs !== undefined) svc.tmpfs = g.tmpfs === 'data' ? [(!s.mount && FAMILIES[s.family]!.mounts[0]) || '/tmp'] : g.tmpfs;
   const env = envOf(s).map(([k, v]) => [k, v ?? 'example'] as const);
   const envMerge = s.envMerge && env.length > 0;
@@ -404,8 +421,13 @@ function composeText(g: ComposeService): string {
   if (g.dependent === 'list') app.depends_on = ['db'];
   // (a dependent waits for health only where there is a healthcheck: the input works)
   else if (g.dependent !== 'none') app.depends_on = { db: { condition: g.healthcheck === 'none' ? 'service_started' : g.dependent } };
-  const root: Record<string, unknown> = { services: { app, db: svc } };
+  const services: Record<string, unknown> = { app, db: svc };
+  if (g.twin) services.replica = { ...svc, ...(Array.isArray(svc.volumes) ? { volumes: (svc.volumes as unknown[]).map((v) => (typeof v === 'string' ? v.replace(/^(dbdata|\.\/data):/, '$1-replica:') : { ...(v as object), source: 'dbdata-replica' })) } : {}) };
+  if (g.taken) services['db-init'] = { image: 'ghcr.io/acme/migrate:1.0', volumes: ['db-data:/srv'] };
+  const root: Record<string, unknown> = { services };
   const top: Record<string, unknown> = {};
+  if (g.taken) top['db-data'] = {};
+  if (g.twin && s.mount && g.volumeForm !== 'bind') top['dbdata-replica'] = {};
   if (s.mount && g.volumeForm !== 'bind') top.dbdata = {};
   if (Object.keys(top).length) root.volumes = top;
   if (s.fileSecret) root.secrets = { 'db-password': { file: './db-password.txt' } };
