@@ -94,75 +94,86 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
     diagnostics.push(diag('DI1004', `services cannot be read: ${(e as Error).message}`, at(ctx, services, 'services')));
     return { changed: false, diagnostics };
   }
-  const referenced = referencedAnchors(doc);
+  let referenced = referencedAnchors(doc);
   const taken = new Set<string>(Object.keys(all));
   const topVolumes = getMap(root, 'volumes');
   for (const p of topVolumes?.items ?? []) taken.add(String(keyOf(p.key)));
 
   const healthRemoved: { service: string; node: unknown }[] = [];
   let changed = false;
-  // init services are inserted after the loop, each after its service (one splice per service was quadratic)
+  // init services are inserted after the loop, each after its service (one splice per service was quadratic).
+  // A service that shares an anchor is tried again once the others are split: splitting the services that used
+  // its anchor (through an alias or a merge key they now own) may leave it unshared, and a second run must change nothing
   const original = [...services.items];
+  const position = new Map<unknown, number>(original.map((p, i) => [p, i]));
   const inits = new Map<Pair, Pair>();
-  for (const [n, pair] of original.entries()) {
-    const name = keyOf(pair.key);
-    if (typeof name !== 'string') continue;
-    const field = `services.${name}`;
-    const where = (node: unknown, sub = ''): Partial<Diagnostic> => at(ctx, node ?? pair.key, sub ? `${field}.${sub}` : field, name);
-    const raw = all[name];
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) continue;
-    const svc = raw as ComposeService;
-    const labels = labelMap(svc.labels);
-    if (labels[INIT_OF_LABEL] !== undefined) continue;
-    if (labels[SKIP_LABEL] === 'true') {
-      diagnostics.push(diag('DI3002', `skipped: label ${SKIP_LABEL} is "true"`, where(pair.key)));
-      continue;
-    }
-    if (labels[SPLIT_LABEL] === 'true') {
-      diagnostics.push(diag('DI3003', `service "${name}" was already split (label ${SPLIT_LABEL})`, where(pair.key)));
-      continue;
-    }
-    if (svc.extends !== undefined) {
-      diagnostics.push(diag('DI3001', `service "${name}" uses extends; its final form is only known to Compose, so it is left unchanged`, where(pair.key)));
-      continue;
-    }
-    if (typeof svc.image !== 'string') {
-      const why = svc.build !== undefined ? 'is built (build:) and has no image' : 'has no image';
-      diagnostics.push(diag('DI3001', `service "${name}" ${why}; left unchanged`, where(pair.key)));
-      continue;
-    }
-    const input = containerInput(name, svc);
-    const result = planContainer(input, { ...ctx.options, takenNames: taken });
-    const diags = result.kind === 'split' ? result.plan.diagnostics : result.diagnostics;
-    if (result.kind !== 'split') {
+  const deferred: Pair[] = [];
+  for (const [round, pairs] of [[0, original], [1, deferred]] as const) {
+    if (round === 1) referenced = referencedAnchors(doc);
+    for (const pair of pairs) {
+      const name = keyOf(pair.key);
+      if (typeof name !== 'string') continue;
+      const field = `services.${name}`;
+      const where = (node: unknown, sub = ''): Partial<Diagnostic> => at(ctx, node ?? pair.key, sub ? `${field}.${sub}` : field, name);
+      const raw = all[name];
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) continue;
+      const svc = raw as ComposeService;
+      const labels = labelMap(svc.labels);
+      if (labels[INIT_OF_LABEL] !== undefined) continue;
+      if (labels[SKIP_LABEL] === 'true') {
+        diagnostics.push(diag('DI3002', `skipped: label ${SKIP_LABEL} is "true"`, where(pair.key)));
+        continue;
+      }
+      if (labels[SPLIT_LABEL] === 'true') {
+        diagnostics.push(diag('DI3003', `service "${name}" was already split (label ${SPLIT_LABEL})`, where(pair.key)));
+        continue;
+      }
+      if (svc.extends !== undefined) {
+        diagnostics.push(diag('DI3001', `service "${name}" uses extends; its final form is only known to Compose, so it is left unchanged`, where(pair.key)));
+        continue;
+      }
+      if (typeof svc.image !== 'string') {
+        const why = svc.build !== undefined ? 'is built (build:) and has no image' : 'has no image';
+        diagnostics.push(diag('DI3001', `service "${name}" ${why}; left unchanged`, where(pair.key)));
+        continue;
+      }
+      const input = containerInput(name, svc);
+      const result = planContainer(input, { ...ctx.options, takenNames: taken });
+      const diags = result.kind === 'split' ? result.plan.diagnostics : result.diagnostics;
+      if (result.kind !== 'split') {
+        for (const dg of diags) diagnostics.push({ ...dg, ...where(pair.key) });
+        continue;
+      }
+      const plan = result.plan;
+      const node = pair.value;
+      const shared = sharedAnchor(node, referenced, EDITED_KEYS);
+      if (!isMap(node) || shared) {
+        if (round === 0 && shared) {
+          deferred.push(pair as Pair);
+          continue;
+        }
+        diagnostics.push(
+          diag(
+            'DI3016',
+            `service "${name}"${shared ? ` (${shared})` : ''} is an anchor that other parts of the file reuse; splitting it would change them too, so it is left unchanged. Copy the shared part into the service to split it`,
+            where(pair.key),
+          ),
+        );
+        continue;
+      }
       for (const dg of diags) diagnostics.push({ ...dg, ...where(pair.key) });
-      continue;
-    }
-    const plan = result.plan;
-    const node = pair.value;
-    const shared = sharedAnchor(node, referenced, EDITED_KEYS);
-    if (!isMap(node) || shared) {
-      diagnostics.push(
-        diag(
-          'DI3016',
-          `service "${name}"${shared ? ` (${shared})` : ''} is an anchor that other parts of the file reuse; splitting it would change them too, so it is left unchanged. Copy the shared part into the service to split it`,
-          where(pair.key),
-        ),
-      );
-      continue;
-    }
-    for (const dg of diags) diagnostics.push({ ...dg, ...where(pair.key) });
-    taken.add(plan.init?.name ?? '');
-    if (plan.data.add) taken.add(plan.data.volume);
-    for (const s of plan.shared) if (s.add) taken.add(s.volume);
+      taken.add(plan.init?.name ?? '');
+      if (plan.data.add) taken.add(plan.data.volume);
+      for (const s of plan.shared) if (s.add) taken.add(s.volume);
 
-    const healthBefore = svc.healthcheck;
-    const out = applyPlan(doc, original[n + 1] as Pair | undefined, pair as Pair<unknown, YAMLMap>, svc, plan);
-    if (out.init) inits.set(pair as Pair, out.init);
-    for (const [code, message, sub] of out.notes) diagnostics.push(diag(code, message, where(node.get(sub.split('.')[0] ?? '', true), sub)));
-    if (out.healthRemoved && healthBefore !== undefined) healthRemoved.push({ service: name, node: node });
-    if (out.newVolumes.length) addTopLevelVolumes(doc, root, out.newVolumes);
-    changed = true;
+      const healthBefore = svc.healthcheck;
+      const out = applyPlan(doc, original[(position.get(pair) ?? -2) + 1] as Pair | undefined, pair as Pair<unknown, YAMLMap>, svc, plan);
+      if (out.init) inits.set(pair as Pair, out.init);
+      for (const [code, message, sub] of out.notes) diagnostics.push(diag(code, message, where(node.get(sub.split('.')[0] ?? '', true), sub)));
+      if (out.healthRemoved && healthBefore !== undefined) healthRemoved.push({ service: name, node: node });
+      if (out.newVolumes.length) addTopLevelVolumes(doc, root, out.newVolumes);
+      changed = true;
+    }
   }
 
   if (inits.size) services.items = original.flatMap((p) => (inits.has(p as Pair) ? [p, inits.get(p as Pair)!] : [p])) as typeof services.items;
@@ -244,7 +255,7 @@ export function containerInput(name: string, svc: ComposeService): ContainerInpu
     image: String(svc.image),
     env: envEntries(svc.environment),
     envFromSecrets: envFiles(svc.env_file),
-    mounts: [...volumeMounts(svc.volumes).filter((m) => m.volume !== ''), ...secretMounts(svc.secrets)],
+    mounts: [...volumeMounts(svc.volumes).filter((m) => m.volume !== ''), ...tmpfsMounts(svc), ...secretMounts(svc.secrets)],
     probes: healthProbes(svc.healthcheck),
     hooks: hooks(svc),
     requiresNonRoot: false,
@@ -279,6 +290,7 @@ function userSecurity(svc: ComposeService): UserSecurity {
     const nnp = /^no-new-privileges(?:[:=](true|false))?$/.exec(o);
     if (nnp) out.allowPrivilegeEscalation = nnp[1] === 'false';
     if (/^seccomp[:=]/.test(o)) out.seccomp = true;
+    if (/^seccomp[:=]unconfined$/.test(o)) out.seccompUnconfined = true;
   }
   return out;
 }
@@ -388,6 +400,14 @@ function volumeMounts(v: unknown): ComposeMount[] {
   return out;
 }
 
+/** The service's tmpfs mounts: the `tmpfs` key (`/path[:options]`, a string or a list) and `type: tmpfs` volumes. */
+function tmpfsMounts(svc: ComposeService): MountPlan[] {
+  const list = Array.isArray(svc.tmpfs) ? svc.tmpfs : typeof svc.tmpfs === 'string' ? [svc.tmpfs] : [];
+  const paths = list.filter((t): t is string => typeof t === 'string').map((t) => t.split(':')[0]!);
+  for (const m of volumeMounts(svc.volumes)) if (m.kind === 'tmpfs') paths.push(m.path);
+  return paths.map((path) => ({ volume: '', path, tmpfs: true }));
+}
+
 /** `a:b:ro` → [a, b, ro]; a Windows drive letter (`C:\x:/y`) stays in one piece. */
 function splitVolume(s: string): string[] {
   const parts = s.split(':');
@@ -455,6 +475,7 @@ function parseUser(v: unknown): { uid?: number; gid?: number; name?: string } {
   const [u = '', g] = v.split(':');
   const out: { uid?: number; gid?: number; name?: string } = {};
   if (/^\d+$/.test(u)) out.uid = Number(u);
+  else if (u === 'root') out.uid = 0; // uid 0 by definition
   else out.name = u;
   if (g !== undefined && /^\d+$/.test(g)) out.gid = Number(g);
   return out;
@@ -724,6 +745,10 @@ function writeConfinement(doc: Document, svc: YAMLMap, conf: Confinement, scratc
         if (!(have.length === add.length && add.every((c) => have.includes(c)))) setAfter(doc, svc, 'cap_add', newNode(doc, add, true), 'cap_drop');
       }
     }
+  }
+  if (conf.seccompReplaceUnconfined) {
+    const opts = own(doc, svc, 'security_opt');
+    if (isSeq(opts)) opts.items = opts.items.filter((i) => !/^seccomp[:=]unconfined$/.test(String(keyOf(i))));
   }
   if (conf.noNewPrivileges) {
     const opts = own(doc, svc, 'security_opt');

@@ -194,7 +194,9 @@ function userSecurity(sec: Record<string, unknown>, podSec: Record<string, unkno
   const caps = isObj(sec.capabilities) ? sec.capabilities : {};
   if (Array.isArray(caps.drop)) out.capDrop = caps.drop.map((x) => normalCapability(String(x)));
   if (Array.isArray(caps.add)) out.capAdd = caps.add.map((x) => normalCapability(String(x)));
-  if (isObj(sec.seccompProfile) || isObj(podSec.seccompProfile)) out.seccomp = true;
+  const seccomp = isObj(sec.seccompProfile) ? sec.seccompProfile : isObj(podSec.seccompProfile) ? podSec.seccompProfile : undefined;
+  if (seccomp) out.seccomp = true;
+  if (seccomp?.type === 'Unconfined') out.seccompUnconfined = true;
   return out;
 }
 
@@ -367,7 +369,7 @@ function writeSecurityContext(doc: Document, container: YAMLMap, conf: Confineme
       else if (!same) setAfter(doc, caps, 'add', newNode(doc, add, caps.flow ?? false), 'drop');
     }
   }
-  if (conf.seccompRuntimeDefault && !podSeccomp && !getMap(sec, 'seccompProfile')) {
+  if (conf.seccompRuntimeDefault && (conf.seccompReplaceUnconfined || (!podSeccomp && !getMap(sec, 'seccompProfile')))) {
     setAfter(doc, sec, 'seccompProfile', newNode(doc, { type: 'RuntimeDefault' }, sec.flow ?? false));
   }
 }

@@ -6,7 +6,7 @@
  * The rules (README "Security rules"):
  * - **Main**: the hardening defaults win over the container's own looser
  *   values (runAsUser/runAsNonRoot, allowPrivilegeEscalation,
- *   readOnlyRootFilesystem, privileged), and every value overridden is
+ *   readOnlyRootFilesystem, privileged, an `Unconfined` seccomp profile), and every value overridden is
  *   reported (DI3017) with the `--security` switch that keeps it. The user's
  *   stricter settings (seccomp/SELinux/AppArmor profiles, added
  *   capabilities after `drop: [ALL]`) are kept as written.
@@ -35,6 +35,8 @@ export interface UserSecurity {
   capAdd?: string[];
   /** A seccomp profile is set for this container (its own or the pod's; Compose: `security_opt: seccomp=...`). */
   seccomp?: boolean;
+  /** That profile is `Unconfined` (Compose: `seccomp=unconfined`): looser than the hardening default. */
+  seccompUnconfined?: boolean;
 }
 
 /** What an applier writes: every field set is a decision; an absent field leaves the container's own value. */
@@ -51,6 +53,12 @@ export interface Confinement {
   capabilities?: { drop: ['ALL']; add?: string[] };
   /** Add `seccompProfile: RuntimeDefault` when the container and pod set none (Kubernetes only). */
   seccompRuntimeDefault?: true;
+  /**
+   * The container's (or pod's) `Unconfined` profile is replaced: Kubernetes writes
+   * `seccompProfile: RuntimeDefault` on the container, Compose removes
+   * `seccomp=unconfined` (Docker and Podman then apply their default profile).
+   */
+  seccompReplaceUnconfined?: true;
   /** Remove `privileged: true`. */
   unprivileged?: true;
 }
@@ -140,7 +148,13 @@ export function decideConfinement(input: ConfinementInput): ConfinementDecision 
     if (user?.readOnlyRootFilesystem === false) overridden.push({ field: 'readOnlyRootFilesystem', theirs: 'false', ours: 'true', key: 'readOnlyRootFilesystem' });
   }
   if (h.dropAllCapabilities) main.capabilities = { drop: ['ALL'] };
-  if (h.seccompRuntimeDefault) main.seccompRuntimeDefault = true;
+  if (h.seccompRuntimeDefault) {
+    main.seccompRuntimeDefault = true;
+    if (user?.seccompUnconfined) {
+      main.seccompReplaceUnconfined = true;
+      overridden.push({ field: 'seccompProfile', theirs: 'Unconfined', ours: 'RuntimeDefault', key: 'seccompRuntimeDefault' });
+    }
+  }
 
   const decision: ConfinementDecision = { main, overridden, missingForInit: [], initAdded: [] };
   if (!input.init) return decision;

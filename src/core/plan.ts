@@ -60,6 +60,8 @@ export interface MountPlan {
   path: string;
   subPath?: string;
   readOnly?: boolean;
+  /** A memory filesystem of this container alone (Compose `tmpfs`): another container, the init included, does not see it. */
+  tmpfs?: boolean;
 }
 
 export { DEFAULT_HARDENING, type Hardening } from './hardening.js';
@@ -208,7 +210,7 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
   }
 
   const shared = (spec.shared ?? []).map((path) => {
-    const m = c.mounts.find((mt) => mt.path === path);
+    const m = c.mounts.find((mt) => mt.path === path && !mt.tmpfs);
     return m ? { ...m, add: false } : { volume: unique(`${c.name}-${slug(path)}`), path, add: true };
   });
   const scratch = hardening.readOnlyRootFilesystem || c.security?.readOnlyRootFilesystem
@@ -224,8 +226,10 @@ export function planContainer(c: ContainerInput, options: PlanOptions): PlanResu
     runAsRoot = false;
     diagnostics.push(d('DI3008', `the pod or container of "${c.name}" forbids root, so its init step runs as ${spec.uid}:${spec.gid}; the data directory must already be writable by that uid`));
   }
-  if (c.runAsUser !== undefined && c.runAsUser !== 0 && c.runAsUser !== spec.uid) {
-    diagnostics.push(d('DI3013', `"${c.name}" sets runAsUser ${c.runAsUser}, but "${match.template.name}" data is owned by ${spec.uid}; the split uses ${spec.uid}`));
+  // root too: main never runs as root (its uid is the data's), and a value of the user's that main overrides is always a warning
+  if (c.runAsUser !== undefined && c.runAsUser !== spec.uid) {
+    const what = c.runAsUser === 0 ? 'runAsUser 0 (root)' : `runAsUser ${c.runAsUser}`;
+    diagnostics.push(d('DI3013', `"${c.name}" sets ${what}, but "${match.template.name}" data is owned by ${spec.uid}; the split uses ${spec.uid}${c.runAsUser === 0 && spec.init?.runAs === 'root' ? ' for main (the init step still starts as root)' : ''}`));
   }
   // a template whose root init step gives the data to uid itself may turn the pod fsGroup off
   if (spec.fsGroup === false && runAsRoot && options.hardening?.fsGroup === undefined) hardening.fsGroup = false;
@@ -388,8 +392,8 @@ function planEnv(c: ContainerInput, spec: TemplateSpec): EnvPlan {
  *    containers; DI3020): data never leaves the user's volume;
  * 4. else a new volume is added at the directory itself (DI3005).
  * A workload whose `dataEnv` names a directory no volume covers while it has
- * a volume at the template's data path is refused (DI3021): the data would
- * land beside the user's volume.
+ * a volume at, above or inside the template's data path is refused (DI3021):
+ * the data would land beside the user's volume.
  */
 function planData(
   c: ContainerInput,
@@ -400,13 +404,23 @@ function planData(
 ): SplitPlan['data'] | undefined {
   const userDir = spec.dataEnv ? env.own.get(spec.dataEnv) : undefined;
   const dataDir = userDir || (spec.dataEnv && spec.env?.[spec.dataEnv]) || spec.dataPath;
-  const writable = c.mounts.filter((m) => !m.readOnly);
   const covers = (m: MountPlan, dir: string): boolean => dir === m.path || dir.startsWith(`${m.path.replace(/\/$/, '')}/`);
+  // a tmpfs holds the data of one container only: the init would initialise its own copy, main start on an empty one
+  const memory = c.mounts.find((m) => m.tmpfs && covers(m, dataDir));
+  if (memory) {
+    diagnostics.push(
+      d('DI3023', `"${c.name}" keeps its data directory ${dataDir} on a tmpfs (${memory.path}), which the init cannot share with main: left unchanged. Use a named volume there to split it`),
+    );
+    return undefined;
+  }
+  const writable = c.mounts.filter((m) => !m.readOnly && !m.tmpfs);
   const existing = writable.filter((m) => covers(m, dataDir)).sort((a, b) => b.path.length - a.path.length)[0];
   if (existing) return { ...existing };
   const inside = writable.filter((m) => covers({ ...m, path: spec.dataPath }, m.path) && m.path !== spec.dataPath).sort((a, b) => a.path.length - b.path.length)[0];
-  if (userDir && (inside || writable.some((m) => m.path === spec.dataPath))) {
-    const theirs = inside?.path ?? spec.dataPath;
+  // a volume at or above the image's data path (`/var/lib/postgresql` for a postgres 16 image) holds that path too
+  const atOrAbove = writable.filter((m) => covers(m, spec.dataPath)).sort((a, b) => b.path.length - a.path.length)[0];
+  if (userDir && (inside || atOrAbove)) {
+    const theirs = inside?.path ?? atOrAbove!.path;
     diagnostics.push(
       d('DI3021', `"${c.name}" sets ${spec.dataEnv}=${userDir}, which no volume covers, while its volume is mounted at ${theirs}: the data would be written beside that volume and lost. Set ${spec.dataEnv} to a directory inside ${theirs}, or mount the volume at ${userDir}; container left unchanged`),
     );

@@ -55,7 +55,7 @@ export function own(doc: Document, main: YAMLMap, key: string): Node | undefined
   return copy;
 }
 
-/** A deep copy of a node with aliases replaced by copies of their targets and anchors removed. */
+/** A deep copy of a node with aliases replaced by copies of their targets, maps with merge keys merged, and anchors removed. */
 export function detached(doc: Document, node: Node): Node {
   // a map with a merge key is written out merged
   if (isMap(node) && node.items.some((p) => isMergeKey(p.key))) return newNode(doc, node.toJS(doc, { maxAliasCount: -1 }), node.flow ?? false);
@@ -66,8 +66,22 @@ export function detached(doc: Document, node: Node): Node {
         const target = resolve(doc, a);
         return target ? strip(target.clone() as Node) : new Scalar(null);
       },
-      Node(_, x) {
-        if ('anchor' in x && x.anchor) delete (x as { anchor?: string }).anchor;
+      Map(_, m) {
+        // a map inside with a merge key of its own (`- <<: {name: POSTGRES_PASSWORD}` in env) is written out merged too
+        if (m.items.some((p) => isMergeKey(p.key))) {
+          const flat = newNode(doc, m.toJS(doc, { maxAliasCount: -1 }), m.flow ?? false) as YAMLMap;
+          // (a document read without merge keys keeps `<<` as a plain key: nothing to merge, and no endless visit)
+          if (!flat.items.some((p) => isMergeKey(p.key))) return flat;
+        }
+        if (m.anchor) delete m.anchor;
+        return undefined;
+      },
+      // (yaml's visit calls no `Node` visitor: every kind of node is named)
+      Seq(_, x) {
+        if (x.anchor) delete x.anchor;
+      },
+      Scalar(_, x) {
+        if (x.anchor) delete x.anchor;
       },
     });
     if ('anchor' in n && n.anchor) delete (n as { anchor?: string }).anchor;

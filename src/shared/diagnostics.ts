@@ -80,6 +80,7 @@ export const CODES = {
   DI3020: { severity: 'warning', title: "data directory moved onto the user's volume" },
   DI3021: { severity: 'error', title: "the data directory is not on the user's volume" },
   DI3022: { severity: 'error', title: 'a Compose file given to the Kubernetes filter' },
+  DI3023: { severity: 'warning', title: 'the data directory is on a tmpfs: left unchanged' },
   DI3040: { severity: 'warning', title: 'image from a private registry treated as the catalogue image of the same name' },
   DI3041: { severity: 'warning', title: 'image from a private registry looks like a catalogue image: left unchanged' },
   // shell lint of the main container (DI4xxx)
