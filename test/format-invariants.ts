@@ -67,9 +67,11 @@ function walk(src: string, dst: string, a: unknown, b: unknown, path: string, ch
   }
 }
 
-/** Same data and the same text of every non-string scalar (YAML 1.1 readers see `0444`, `yes` as written). */
+/** Same data, anchors and the same text of every non-string scalar (YAML 1.1 readers see `0444`, `yes` as written). */
 function same(src: string, dst: string, a: unknown, b: unknown): boolean {
   if (a === null || b === null || a === undefined || b === undefined) return (a ?? null) === (b ?? null);
+  // an anchor the split dropped (its aliases now own copies) is a change of the text, not formatting
+  if ((a as { anchor?: string }).anchor !== (b as { anchor?: string }).anchor) return false;
   if (isScalar(a)) {
     if (!isScalar(b)) return false;
     if (typeof a.value === 'string' || typeof b.value === 'string') return a.value === b.value;

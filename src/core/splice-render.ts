@@ -614,7 +614,9 @@ function plainBlock(n: YAMLMap | YAMLSeq): boolean {
 
 function withoutBefore<T extends Node>(n: T): T {
   if (!n.commentBefore && !n.spaceBefore) return n;
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(n) as object) as T, n);
+  // every own property, the non-enumerable ones too: a copy made by Object.assign loses what makes yaml
+  // print the node as a node of this document (its scalars then lose their quotes: "0644" became 0644)
+  const copy = Object.create(Object.getPrototypeOf(n) as object, Object.getOwnPropertyDescriptors(n)) as T;
   copy.commentBefore = undefined;
   copy.spaceBefore = undefined;
   return copy;
