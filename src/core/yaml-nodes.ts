@@ -11,8 +11,11 @@ import { PLAIN_START } from './fast-yaml.js';
 export function newNode(doc: Document, value: unknown, flow = false): Node {
   // plain data (what the appliers write: strings, numbers, lists, maps) is built directly;
   // anything else (nodes inside, an object used twice: yaml makes an alias of it) by yaml
-  const direct = plainNode(doc.schema, value, flow, new Set());
-  if (direct) return direct;
+  return plainNode(doc.schema, value, flow, new Set()) ?? createdNode(doc, value, flow);
+}
+
+/** newNode by yaml's createNode and a visit: the path for anything but plain data, and the reference its direct path is tested against. */
+export function createdNode(doc: Document, value: unknown, flow: boolean): Node {
   const node = doc.createNode(value) as Node;
   visit(node, {
     Scalar(_, s) {

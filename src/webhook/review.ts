@@ -240,7 +240,7 @@ export function formatWarnings(diagnostics: readonly Pick<Diagnostic, 'code' | '
   const out: string[] = [];
   for (const d of diagnostics) {
     const field = d.field && !d.message.startsWith(d.field) ? ` ${d.field.replace(/^spec\./, '')}` : '';
-    const line = fit(`${d.code}${field}: ${d.message.replace(/\s+/g, ' ').trim()}`);
+    const line = fitWarning(`${d.code}${field}: ${d.message.replace(/\s+/g, ' ').trim()}`);
     if (!seen.has(line)) {
       seen.add(line);
       out.push(line);
@@ -251,7 +251,7 @@ export function formatWarnings(diagnostics: readonly Pick<Diagnostic, 'code' | '
   return [...out.slice(0, MAX_WARNINGS - 1), `DI6009: ${left} more warnings left out; run the pod through distroless-init -v to see them all`];
 }
 
-function fit(s: string): string {
+function fitWarning(s: string): string {
   const chars = [...s];
   return chars.length <= WARNING_MAX ? s : `${chars.slice(0, WARNING_MAX - 1).join('')}…`;
 }

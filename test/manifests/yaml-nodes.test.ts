@@ -8,26 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Document, isMap, isPair, isScalar, isSeq, parseDocument, Scalar, stringify, visit, type Node } from 'yaml';
-import { needsQuotes, newNode, NOT_PLAIN, plainToJS } from '../../src/core/yaml-nodes.js';
-
-/** newNode as it was written before the direct path: createNode, then the visit. */
-function reference(doc: Document, value: unknown, flow: boolean): Node {
-  const node = doc.createNode(value) as Node;
-  visit(node, {
-    Scalar(_, s) {
-      if (typeof s.value === 'string' && s.value.includes('\n') && !flow) s.type = Scalar.BLOCK_LITERAL;
-      else if (typeof s.value === 'string' && needsQuotes(s.value)) s.type = Scalar.QUOTE_DOUBLE;
-    },
-    Map(_, m) {
-      if (flow) m.flow = true;
-    },
-    Seq(_, q) {
-      if (flow) q.flow = true;
-    },
-  });
-  if (flow && (isMap(node) || isSeq(node))) node.flow = true;
-  return node;
-}
+import { createdNode, needsQuotes, newNode, NOT_PLAIN, plainToJS } from '../../src/core/yaml-nodes.js';
 
 /** Everything about a node tree that rendering or toJS reads. */
 function shape(node: unknown): unknown {
@@ -47,7 +28,7 @@ function shape(node: unknown): unknown {
 function same(value: unknown, flow: boolean): void {
   const doc = new Document();
   const a = newNode(doc, value, flow);
-  const b = reference(new Document(), value, flow);
+  const b = createdNode(new Document(), value, flow);
   expect(shape(a)).toEqual(shape(b));
   const da = new Document();
   da.contents = a;
