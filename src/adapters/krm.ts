@@ -14,9 +14,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, type CST, type YAMLMap, type YAMLSeq } from 'yaml';
 import { loadCatalogue, withMirrors, type Catalogue } from '../catalogue/load.js';
-import { diag, hasErrors, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
+import { diag, hasErrors, pushAll, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
 import { normalizeMirror } from '../catalogue/match.js';
 import { aliasProblem, nestingProblem } from '../shared/limits.js';
+import { parseYaml } from '../shared/yaml-parse.js';
 import { transformManifests } from '../core/pipeline.js';
 import { fastParseDocument } from '../core/fast-yaml.js';
 import { asItem, cutListItems, LIST_ITEMS, WHOLE_DOCUMENT_CODES } from '../core/list-items.js';
@@ -70,7 +71,7 @@ export function readConfigText(text: string, file: string): { config: FunctionCo
   const none = emptyOptions();
   const deep = nestingProblem(text);
   if (deep) return { config: none, diagnostics: [diag('DI1011', `config: ${deep}`, { file })] };
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseYaml(text, { prettyErrors: false });
   if (doc.errors.length) {
     return {
       config: emptyOptions(),
@@ -168,13 +169,13 @@ function listSettings(doc: Document, root: YAMLMap, options: ResourceListOptions
   const declared: unknown = root.get('apiVersion');
   const apiVersion = typeof declared === 'string' && /^config\.kubernetes\.io\/v1/.test(declared) ? declared : 'config.kubernetes.io/v1';
   const fc = readFunctionConfig(toJS(doc, root.get('functionConfig', true)), 'functionConfig');
-  diagnostics.push(...fc.diagnostics);
+  pushAll(diagnostics, fc.diagnostics);
   const cwd = options.cwd ?? process.cwd();
   let catalogue = fc.config.templates.length ? undefined : options.catalogue;
   if (!catalogue) {
     const dirs = [...(options.templates ?? []), ...fc.config.templates].map((d) => (isAbsolute(d) ? d : resolve(cwd, d)));
     const loaded = loadCatalogue(dirs);
-    diagnostics.push(...loaded.diagnostics);
+    pushAll(diagnostics, loaded.diagnostics);
     catalogue = withMirrors(loaded.catalogue, options.mirrors ?? []);
   }
   catalogue = withMirrors(catalogue, fc.config.mirrors);

@@ -8,11 +8,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { diag, type Diagnostic } from '../shared/diagnostics.js';
+import { isMap, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import { diag, pushAll, type Diagnostic } from '../shared/diagnostics.js';
 import type { Template, TemplateSpec } from './template.js';
 import { aliasProblem, nestingProblem } from '../shared/limits.js';
 import { readInputFile } from '../shared/read-input.js';
+import { parseYaml } from '../shared/yaml-parse.js';
 import { regexProblem } from './safe-regex.js';
 import { mergeSpecs } from './merge.js';
 import { validateSpec, validateTemplate } from './validate.gen.js';
@@ -134,7 +135,7 @@ export function loadCatalogue(
       }
       const text = read.text;
       const result = parseTemplate(text, file);
-      diagnostics.push(...result.diagnostics);
+      pushAll(diagnostics, result.diagnostics);
       if (result.template) loaded.push({ template: result.template, file, builtin });
     }
   }
@@ -173,7 +174,7 @@ export function parseTemplate(text: string, file: string): { template?: Template
   const deep = nestingProblem(text, 64);
   if (deep) return { diagnostics: [diag('DI2002', deep, { file })] };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseYaml(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const diagnostics: Diagnostic[] = [];
   for (const err of doc.errors) {
     const pos = lineCounter.linePos(err.pos[0]);

@@ -1,7 +1,7 @@
 /** Reading the inputs the way kubectl does: stdin or `-`, files, directories (`-R` recursive). */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { diag, type Diagnostic } from '../shared/diagnostics.js';
+import { diag, pushAll, type Diagnostic } from '../shared/diagnostics.js';
 import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from '../shared/read-input.js';
 import { readStdin, type Io } from './io.js';
 
@@ -66,7 +66,7 @@ function listDir(dir: Buffer, shown: string, recursive: boolean): { path: Buffer
     const p = Buffer.concat([dir, Buffer.from('/'), entry.name]);
     const name = join(shown, displayName(entry.name.toString('utf8')));
     if (entry.isDirectory()) {
-      if (recursive) out.push(...listDir(p, name, recursive));
+      if (recursive) pushAll(out, listDir(p, name, recursive));
     } else if (MANIFEST.test(entry.name.toString('latin1'))) out.push({ path: p, name, listed: true });
   }
   return out;

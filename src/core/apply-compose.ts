@@ -42,7 +42,7 @@ import { KEY_PREFIX } from '../shared/names.js';
 import { planContainer, type Confinement, type ContainerInput, type MountPlan, type PlanOptions, type ProbeInput, type SplitPlan } from './plan.js';
 import { normalCapability, type UserSecurity } from './confinement.js';
 import { getMap, keyOf, newNode, setAfter, setScalar } from './yaml-nodes.js';
-import { detached, effective, effectiveElsewhere, isMergeKey, own, referencedAnchors, sharedAnchor } from './yaml-merge.js';
+import { detached, effective, effectiveElsewhere, isMergeKey, own, referencedAnchors, sharedAnchor, toValue } from './yaml-merge.js';
 
 export const COMPOSE_LABEL_PREFIX = KEY_PREFIX;
 /** Set on a split main service: a later run leaves it alone. */
@@ -57,7 +57,21 @@ export interface ComposeContext {
   file?: string;
   lineCounter?: LineCounter;
   options: Omit<PlanOptions, 'annotationImage' | 'takenNames'>;
+  /**
+   * Names already taken (services and volumes of the whole file, when this
+   * document is one window of it); the names this split takes are added.
+   */
+  reservedNames?: Set<string>;
+  /**
+   * Whether a blank line comes before the service after this document's last
+   * one (the first of the next window): a new init service is spaced like the
+   * service it comes before.
+   */
+  spaceAfterLast?: boolean;
 }
+
+/** A stand-in for a next service that has a blank line before it (ComposeContext.spaceAfterLast). */
+const SPACED = new Pair(Object.assign(new Scalar(''), { spaceBefore: true }));
 
 /** Keys of the main service this applier may edit. */
 const EDITED_KEYS = [
@@ -89,13 +103,14 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
 
   let all: Record<string, unknown>;
   try {
-    all = (services.toJS(doc, { maxAliasCount: -1 }) ?? {}) as Record<string, unknown>;
+    all = (toValue(doc, services) ?? {}) as Record<string, unknown>;
   } catch (e) {
     diagnostics.push(diag('DI1004', `services cannot be read: ${(e as Error).message}`, at(ctx, services, 'services')));
     return { changed: false, diagnostics };
   }
   let referenced = referencedAnchors(doc);
-  const taken = new Set<string>(Object.keys(all));
+  const taken = ctx.reservedNames ?? new Set<string>();
+  for (const name of Object.keys(all)) taken.add(name);
   const topVolumes = getMap(root, 'volumes');
   for (const p of topVolumes?.items ?? []) taken.add(String(keyOf(p.key)));
 
@@ -167,7 +182,8 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
       for (const s of plan.shared) if (s.add) taken.add(s.volume);
 
       const healthBefore = svc.healthcheck;
-      const out = applyPlan(doc, original[(position.get(pair) ?? -2) + 1] as Pair | undefined, pair as Pair<unknown, YAMLMap>, svc, plan);
+      const next = (original[(position.get(pair) ?? -2) + 1] as Pair | undefined) ?? (ctx.spaceAfterLast && position.get(pair) === original.length - 1 ? SPACED : undefined);
+      const out = applyPlan(doc, next, pair as Pair<unknown, YAMLMap>, svc, plan);
       if (out.init) inits.set(pair as Pair, out.init);
       for (const [code, message, sub] of out.notes) diagnostics.push(diag(code, message, where(node.get(sub.split('.')[0] ?? '', true), sub)));
       if (out.healthRemoved && healthBefore !== undefined) healthRemoved.push({ service: name, node: node });

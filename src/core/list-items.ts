@@ -28,7 +28,8 @@
  * the whole document instead as soon as an item, read on its own, has a YAML
  * error or warning (so that errors are reported as before).
  */
-import { isMap, isScalar, parseDocument } from 'yaml';
+import { isMap, isScalar } from 'yaml';
+import { parseYaml } from '../shared/yaml-parse.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
 import { nestingProblem } from '../shared/limits.js';
 
@@ -285,7 +286,7 @@ export function transformListItems(text: string, lineOffset: number, transformIt
 
 /** Whether the List without its items (head and tail) reads as a mapping whose kind ends with List and whose `items` is empty, with no error. */
 function skeletonIsList(skeleton: string): boolean {
-  const doc = parseDocument(skeleton, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseYaml(skeleton, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length || doc.warnings.length || !isMap(doc.contents)) return false;
   const kind: unknown = doc.contents.get('kind');
   const items: unknown = doc.contents.get('items', true);

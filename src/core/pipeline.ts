@@ -3,10 +3,11 @@
  * split workloads → render changed documents → bytes. Untouched documents are
  * copied as their exact original text.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, visit, type Document, type Node } from 'yaml';
+import { parseYaml } from '../shared/yaml-parse.js';
 import type { Catalogue } from '../catalogue/load.js';
 import { splitWorkload } from './apply-kube.js';
-import { diag, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
+import { diag, pushAll, type Diagnostic, type ResourceRef } from '../shared/diagnostics.js';
 import type { Hardening } from './plan.js';
 import { isJson, lastMarker, needsParsing, splitDocuments } from './stream.js';
 import { fastParseDocument, sameTree } from './fast-yaml.js';
@@ -104,14 +105,14 @@ function transformWindow(text: string, lineOffset: number, state: StreamState, o
     const unknown = unknownImagesOnly(piece.text, options.catalogue);
     if (unknown) {
       // no image of this workload is in the catalogue: say so, and copy it without parsing
-      diagnostics.push(...unknownImageDiagnostics(unknown, index, piece.line, file));
+      pushAll(diagnostics, unknownImageDiagnostics(unknown, index, piece.line, file));
       out.push(piece.text);
       continue;
     }
     // a List is transformed item by item when its text allows (src/core/list-items.ts): memory is one item's, not the List's
     // (every item is parsed, as in the whole document: a YAML error anywhere in the List is reported as before)
     const r = transformListItems(piece.text, piece.line, (item, line) => transformItem(item, index, line, options)) ?? transformItem(piece.text, index, piece.line, options);
-    diagnostics.push(...r.diagnostics);
+    pushAll(diagnostics, r.diagnostics);
     if (r.output !== undefined) {
       state.changed = true;
       out.push(r.output);
@@ -255,12 +256,12 @@ function transformDocument(text: string, index: number, lineOffset: number, opti
   const lineCounter = new LineCounter();
   const fast = fastParseDocument(text, PARSE_OPTIONS, lineCounter);
   if (fast && SELF_CHECK) {
-    const reference = parseDocument(text, PARSE_OPTIONS);
+    const reference = parseYaml(text, PARSE_OPTIONS);
     const difference = reference.errors.length || reference.warnings.length ? 'yaml reports an error' : sameTree(fast, reference);
     if (difference) throw new Error(`self-check: the fast reader and yaml disagree at ${difference}`);
   }
   // merge keys (`<<: *base`) are read as kubectl reads them (the fast reader never accepts an alias, so it never sees one)
-  const doc = fast ?? parseDocument(text, { lineCounter, ...PARSE_OPTIONS, merge: true });
+  const doc = fast ?? parseYaml(text, { lineCounter, ...PARSE_OPTIONS, merge: true });
   const at = (pos: number): { line: number; column: number } => {
     const p = lineCounter.linePos(pos);
     return { line: p.line + lineOffset, column: p.col };

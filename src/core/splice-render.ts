@@ -27,17 +27,19 @@
  * Linear in the document: each source line is looked at a bounded number of
  * times (line starts and ends are found from the offsets yaml gives).
  */
-import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Pair, parseDocument, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
+import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
+import { parseYaml } from '../shared/yaml-parse.js';
 import { fastParseDocument } from './fast-yaml.js';
 import { renderFast, SIMPLE } from './fast-render.js';
 import { needsQuotes } from './yaml-nodes.js';
+import { entryStarts, firstContentLine } from './yaml-lines.js';
 
 /** How the pipeline and the Compose front door read a document (merge keys as kubectl and Compose read them). */
 const PARSE = { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false } as const;
 
 /** Parses a document as the front doors do: the fast reader, else yaml with merge keys. */
 export function parseLikeInput(text: string): Document {
-  return fastParseDocument(text, PARSE) ?? parseDocument(text, { ...PARSE, merge: true });
+  return fastParseDocument(text, PARSE) ?? parseYaml(text, { ...PARSE, merge: true });
 }
 
 /**
@@ -46,7 +48,7 @@ export function parseLikeInput(text: string): Document {
  * aliases and anchors, the shape of maps and sequences. Two documents with
  * equal snapshots are read alike by kubectl and Compose.
  */
-export function snapshot(doc: Document, source: string): string[] {
+export function snapshot(doc: Document | null, source: string, root: unknown = doc?.contents): string[] {
   const out: string[] = [];
   const walk = (n: unknown): void => {
     if (n === null || n === undefined) {
@@ -72,17 +74,114 @@ export function snapshot(doc: Document, source: string): string[] {
     const anchor = (n as { anchor?: string }).anchor;
     if (anchor) out.push(`&${anchor}`);
   };
-  walk(doc.contents);
+  walk(root);
   return out;
 }
 
-/** Whether `text` reads back as the document `expected` is a snapshot of. */
+/**
+ * Whether `text` reads back as the document `expected` is a snapshot of.
+ * A text over READ_WHOLE_MAX is read in pieces where it can be cut
+ * (verifyInPieces): a 20 MB Compose file prints ~100 MB, whose reading in
+ * one piece needs GBs.
+ */
 export function verifySplice(text: string, expected: readonly string[]): boolean {
+  if (text.length > READ_WHOLE_MAX) {
+    const inPieces = verifyInPieces(text, expected);
+    if (inPieces !== undefined) return inPieces;
+  }
   const back = parseLikeInput(text);
   if (back.errors.length || back.warnings.length) return false;
   const got = snapshot(back, text);
   if (got.length !== expected.length) return false;
   for (let i = 0; i < got.length; i++) if (got[i] !== expected[i]) return false;
+  return true;
+}
+
+/** Longest text read back in one piece. */
+export const READ_WHOLE_MAX = 1 << 20;
+/** About how much text one piece holds (a run of whole entries of a block map; an entry over 4 times as much is cut itself). */
+const PIECE_SIZE = 64 * 1024;
+
+/**
+ * Reads a large block-map document back a piece at a time and compares each
+ * piece's snapshot with its part of `expected`: the entries of the top-level
+ * map, in runs of about PIECE_SIZE, and the entries of an entry too large for
+ * one piece (`services:` with 100,000 services) the same way, one level down.
+ * A piece is whole lines from an entry's key line to the next entry's, every
+ * other line indented deeper (or blank, or a comment), so it reads alone as
+ * it reads in place; snapshots do not resolve aliases, so an alias whose
+ * anchor is in another piece reads the same. Undefined when the text cannot
+ * be cut so (a document marker, a sequence, a line indented less than its
+ * map, a tab, a piece that does not read alone): the caller reads it whole.
+ */
+export function verifyInPieces(text: string, expected: readonly string[], pieceSize = PIECE_SIZE): boolean | undefined {
+  if (expected[0] !== '{') return undefined;
+  const first = firstContentLine(text, 0, text.length);
+  if (first === undefined) return undefined;
+  const reader = { at: 1 };
+  const r = verifyMapEntries(text, 0, text.length, first.indent, expected, reader, pieceSize);
+  if (r !== true) return r;
+  return expected[reader.at] === '}' && reader.at + 1 === expected.length;
+}
+
+function verifyMapEntries(text: string, from: number, to: number, col: number, expected: readonly string[], reader: { at: number }, pieceSize: number): boolean | undefined {
+  const starts = entryStarts(text, from, to, col);
+  if (!starts) return undefined;
+  starts.push(to);
+  const at = (k: number): number => starts[k] as number;
+  let run = 0; // the first entry of the run being gathered
+  for (let k = 0; k + 1 < starts.length; k++) {
+    if (at(k + 1) - at(k) > pieceSize * 4) {
+      if (k > run) {
+        const r = verifyPiece(text.slice(at(run), at(k)), expected, reader);
+        if (r !== true) return r;
+      }
+      const r = verifyLargeEntry(text, at(k), at(k + 1), col, expected, reader, pieceSize);
+      if (r !== true) return r;
+      run = k + 1;
+    } else if (at(k + 1) - at(run) >= pieceSize || k + 2 === starts.length) {
+      const r = verifyPiece(text.slice(at(run), at(k + 1)), expected, reader);
+      if (r !== true) return r;
+      run = k + 1;
+    }
+  }
+  return true;
+}
+
+/** An entry too large for one piece: `key:` alone on its line, then a block map read in pieces; else read in one piece. */
+function verifyLargeEntry(text: string, from: number, to: number, col: number, expected: readonly string[], reader: { at: number }, pieceSize: number): boolean | undefined {
+  const key = firstContentLine(text, from, to);
+  const nl = key ? text.indexOf('\n', key.start) : -1;
+  const inner = nl >= 0 ? firstContentLine(text, nl + 1, to) : undefined;
+  const c = inner ? text.slice(inner.start + inner.indent, inner.start + inner.indent + 2) : '';
+  // (a sequence, `- ` or `-` alone, is read in one piece)
+  if (!key || !inner || inner.indent <= col || c === '-' || /^-[ \r\n]/.test(c)) return verifyPiece(text.slice(from, to), expected, reader);
+  // the head: everything up to the key line's end, read alone: a key whose value is empty, with nothing on it
+  const headText = text.slice(from, nl + 1);
+  const head = parseLikeInput(headText);
+  const pair = isMap(head.contents) && head.contents.items.length === 1 ? head.contents.items[0] : undefined;
+  const value = pair?.value;
+  if (head.errors.length || head.warnings.length || !pair || !isScalar(value) || value.value !== null || value.tag || value.anchor || (head.contents as YAMLMap).anchor) {
+    return verifyPiece(text.slice(from, to), expected, reader);
+  }
+  // where the expected value is not a map with this key, the entry is read in one piece (which says how it differs)
+  const keyShot = snapshot(null, headText, pair.key);
+  keyShot.push('{');
+  for (let i = 0; i < keyShot.length; i++) {
+    if (expected[reader.at + i] !== keyShot[i]) return verifyPiece(text.slice(from, to), expected, reader);
+  }
+  reader.at += keyShot.length;
+  const r = verifyMapEntries(text, nl + 1, to, inner.indent, expected, reader, pieceSize);
+  if (r !== true) return r;
+  return expected[reader.at++] === '}';
+}
+
+/** Reads one piece (whole entries of one block map) alone and compares its entries with `expected` from `reader.at`. */
+function verifyPiece(piece: string, expected: readonly string[], reader: { at: number }): boolean | undefined {
+  const back = parseLikeInput(piece);
+  if (back.errors.length || back.warnings.length || !isMap(back.contents) || back.contents.flow || back.contents.anchor || back.contents.tag) return undefined;
+  const got = snapshot(back, piece);
+  for (let i = 1; i < got.length - 1; i++) if (expected[reader.at++] !== got[i]) return false;
   return true;
 }
 

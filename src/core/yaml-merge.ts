@@ -5,7 +5,7 @@
  * service's own editable copy of it, a detached (alias-free, merged) copy of
  * a node, and which anchors other parts of the document reuse.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, visit, type Document, type Node, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, visit, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
 import { keyOf, newNode, setAfter } from './yaml-nodes.js';
 import { resolveAlias } from './alias-index.js';
 
@@ -58,7 +58,7 @@ export function own(doc: Document, main: YAMLMap, key: string): Node | undefined
 /** A deep copy of a node with aliases replaced by copies of their targets, maps with merge keys merged, and anchors removed. */
 export function detached(doc: Document, node: Node): Node {
   // a map with a merge key is written out merged
-  if (isMap(node) && node.items.some((p) => isMergeKey(p.key))) return newNode(doc, node.toJS(doc, { maxAliasCount: -1 }), node.flow ?? false);
+  if (isMap(node) && node.items.some((p) => isMergeKey(p.key))) return newNode(doc, toValue(doc, node), node.flow ?? false);
   const copy = node.clone() as Node;
   const strip = (n: Node): Node => {
     visit(n, {
@@ -69,7 +69,7 @@ export function detached(doc: Document, node: Node): Node {
       Map(_, m) {
         // a map inside with a merge key of its own (`- <<: {name: POSTGRES_PASSWORD}` in env) is written out merged too
         if (m.items.some((p) => isMergeKey(p.key))) {
-          const flat = newNode(doc, m.toJS(doc, { maxAliasCount: -1 }), m.flow ?? false) as YAMLMap;
+          const flat = newNode(doc, toValue(doc, m), m.flow ?? false) as YAMLMap;
           // (a document read without merge keys keeps `<<` as a plain key: nothing to merge, and no endless visit)
           if (!flat.items.some((p) => isMergeKey(p.key))) return flat;
         }
@@ -92,6 +92,82 @@ export function detached(doc: Document, node: Node): Node {
     return target ? strip(target.clone() as Node) : new Scalar(null);
   }
   return strip(copy);
+}
+
+/**
+ * What yaml's `node.toJS(doc, { maxAliasCount: -1 })` gives (aliases
+ * resolved, merge keys merged as yaml merges them, keys as strings), in time
+ * linear in the nodes read. yaml's toJS resolves each alias by scanning every
+ * anchor and alias before it, and each call starts by walking the whole
+ * document: one `<<: *common` per service of a 100,000-service Compose file
+ * was quadratic. An anchored node is read once and its value shared, as toJS
+ * shares it. A tagged collection (!!set, !!omap) is left to yaml's toJS.
+ * Throws as toJS does on an alias without an anchor or a merge source that is
+ * not a map; `missing: 'null'` reads an alias without an anchor as null (a
+ * part of a document, whose anchors may be elsewhere).
+ */
+export function toValue(doc: Document, node: unknown, missing: 'throw' | 'null' = 'throw'): unknown {
+  const done = new Map<unknown, unknown>();
+  const read = (n: unknown): unknown => {
+    if (isAlias(n)) {
+      const target = resolveAlias(doc, n);
+      if (!target) {
+        if (missing === 'null') return null;
+        throw new ReferenceError(`Unresolved alias (the anchor must be set before the alias): ${n.source}`);
+      }
+      return read(target);
+    }
+    if (n === null || n === undefined) return null;
+    if (done.has(n)) return done.get(n);
+    const anchored = typeof (n as { anchor?: unknown }).anchor === 'string';
+    if (isScalar(n)) return typeof n.value === 'bigint' ? Number(n.value) : n.value;
+    if (isMap(n) && n.constructor === YAMLMap) {
+      const out: Record<string, unknown> = {};
+      if (anchored) done.set(n, out);
+      for (const p of n.items) {
+        if (isMergeKey(p.key)) {
+          mergeInto(out, p.value);
+          continue;
+        }
+        const key = keyText(read(p.key));
+        const value = read(p.value);
+        if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+        else out[key] = value;
+      }
+      return out;
+    }
+    if (isSeq(n) && n.constructor === YAMLSeq) {
+      const out: unknown[] = [];
+      if (anchored) done.set(n, out);
+      for (const item of n.items) out.push(read(item));
+      return out;
+    }
+    const value = (n as Node).toJS(doc, { maxAliasCount: -1 });
+    if (anchored) done.set(n, value);
+    return value;
+  };
+  // a merge source's keys that the map does not have yet (its own keys, before or after the `<<`, win)
+  const mergeInto = (out: Record<string, unknown>, value: unknown): void => {
+    const v = isAlias(value) ? resolveAlias(doc, value) : value;
+    for (const source of isSeq(v) ? v.items : [value]) {
+      const m = isAlias(source) ? resolveAlias(doc, source) : source;
+      if (m === undefined && missing === 'null') continue;
+      if (!isMap(m)) throw new Error('Merge sources must be maps or map aliases');
+      const from = read(m) as Record<string, unknown>;
+      for (const key of Object.keys(from)) {
+        if (!Object.prototype.hasOwnProperty.call(out, key)) {
+          Object.defineProperty(out, key, { value: from[key], writable: true, enumerable: true, configurable: true });
+        }
+      }
+    }
+  };
+  return read(node);
+}
+
+/** A key as toJS writes it on an object: null as '', a collection as JSON. */
+function keyText(k: unknown): string {
+  if (k === null || k === undefined) return '';
+  return typeof k === 'object' ? JSON.stringify(k) : String(k);
 }
 
 export function referencedAnchors(doc: Document): Set<string> {

@@ -147,3 +147,11 @@ export function escapeControls(s: string): string {
     return n > 0xff ? `\\u${n.toString(16).padStart(4, '0')}` : `\\x${n.toString(16).padStart(2, '0')}`;
   });
 }
+
+/**
+ * Appends `items` to `target` one by one: `target.push(...items)` passes each
+ * item as an argument, and a 20 MB input's 300,000 diagnostics overflow the stack.
+ */
+export function pushAll<T>(target: T[], items: Iterable<T>): void {
+  for (const item of items) target.push(item);
+}

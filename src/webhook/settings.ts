@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { readConfigText } from '../adapters/krm.js';
 import { loadCatalogue, withMirrors } from '../catalogue/load.js';
 import { normalizeMirror } from '../catalogue/match.js';
-import { diag, formatDiagnostic, type Diagnostic } from '../shared/diagnostics.js';
+import { diag, formatDiagnostic, pushAll, type Diagnostic } from '../shared/diagnostics.js';
 import type { Hardening } from '../core/hardening.js';
 import type { Metrics } from './metrics.js';
 import type { WebhookSettings } from './review.js';
@@ -60,7 +60,7 @@ export function loadSettings(source: SettingsSource): LoadResult {
     }
     if (text !== undefined) {
       const r = readConfigText(text, file);
-      diagnostics.push(...r.diagnostics);
+      pushAll(diagnostics, r.diagnostics);
       images = { ...r.config.images };
       hardening = { ...r.config.hardening };
       dirs.push(...r.config.templates.map((d) => resolve(dirname(file), d)));
@@ -73,7 +73,7 @@ export function loadSettings(source: SettingsSource): LoadResult {
   }
   mirrors.push(...(source.mirrors ?? []));
   const loaded = loadCatalogue(dirs);
-  diagnostics.push(...loaded.diagnostics);
+  pushAll(diagnostics, loaded.diagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, dirs };
   return {
     settings: {

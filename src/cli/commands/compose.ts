@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { formatPatch } from 'diff';
 import { boundedStructuredPatch } from '../bounded-diff.js';
 import { transformCompose, validateCompose } from '../../adapters/compose.js';
-import { diag, hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
+import { diag, hasErrors, pushAll, type Diagnostic } from '../../shared/diagnostics.js';
 import { UsageError } from '../../shared/errors.js';
 import { readStdin, reportDiagnostics, type DiagnosticFormat, type Io } from '../io.js';
 import { checkFormat, collect, commonOptions, loadCatalogueFor, parseFlags, parseMaxInputSize, type CommonOptions } from '../options.js';
@@ -68,8 +68,8 @@ export async function runCompose(io: Io, opts: ComposeOptions): Promise<number> 
   }
   const name = input.name;
   const r = transformCompose(text, { catalogue, images, hardening, file: name });
-  diagnostics.push(...r.diagnostics);
-  if (opts.validate && !hasErrors(r.diagnostics)) diagnostics.push(...(await validateCompose(r.output, { file: name, original: text })));
+  pushAll(diagnostics, r.diagnostics);
+  if (opts.validate && !hasErrors(r.diagnostics)) pushAll(diagnostics, await validateCompose(r.output, { file: name, original: text }));
 
   reportDiagnostics(io, diagnostics, format, opts.verbose ?? false);
   if (hasErrors(diagnostics as Diagnostic[])) return 1;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { StringDecoder } from 'node:string_decoder';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
+import { formatDiagnostic, hasErrors, pushAll, type Diagnostic } from '../../shared/diagnostics.js';
 import { BoundedDecoder, readInputFile } from '../../shared/read-input.js';
 import type { Hardening } from '../../core/hardening.js';
 import type { FunctionConfig } from '../../core/options.js';
@@ -80,7 +80,7 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
   }
   if (streamed?.result) {
     const { result, diagnostics } = streamed.result;
-    diagnostics.push(...result.diagnostics);
+    pushAll(diagnostics, result.diagnostics);
     reportDiagnostics(io, diagnostics, format, opts.verbose ?? false);
     if (hasErrors(diagnostics) || opts.check) {
       spill!.discard();
@@ -106,7 +106,7 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
     loadCatalogueFor(templates, mirrors, maxBytes),
   ]);
   const { catalogue, diagnostics } = loaded;
-  diagnostics.push(...read.diagnostics);
+  pushAll(diagnostics, read.diagnostics);
   const only = read.inputs.length === 1 ? read.inputs[0]! : undefined;
   if (only && !hasErrors(diagnostics) && isResourceList(only.text)) {
     // KRM exec function (kpt, kustomize --enable-exec): ResourceList in, ResourceList out
@@ -141,7 +141,7 @@ export async function runManifests(io: Io, names: string[], opts: ManifestOption
       hardening,
       file: input.name,
     });
-    diagnostics.push(...r.diagnostics);
+    pushAll(diagnostics, r.diagnostics);
     changed ||= r.changed;
     outputs.push(r.pieces);
     if (streamDiff && r.changed) diffs.push(streamDiff(input.name, input.text, r.pieces));
@@ -260,7 +260,7 @@ class Spill {
     if (pieces.length === 0) return;
     if (!this.file && !this.tmp) {
       for (const p of pieces) this.heldChars += p.length;
-      this.held.push(...pieces);
+      pushAll(this.held, pieces);
       if (this.heldChars <= HOLD) return;
       pieces = this.held;
       this.held = [];

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { matchTemplate } from '../../catalogue/match.js';
 import { loadCatalogue, parseTemplate, withMirrors } from '../../catalogue/load.js';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../../shared/diagnostics.js';
+import { formatDiagnostic, hasErrors, pushAll, type Diagnostic } from '../../shared/diagnostics.js';
 import { parseImageRef } from '../../shared/image-ref.js';
 import { planContainer } from '../../core/plan.js';
 import { UsageError } from '../../shared/errors.js';
@@ -60,7 +60,7 @@ export function templatesCommands(program: Command, io: Io, setExit: (code: numb
           continue;
         }
         const r = parseTemplate(text, f);
-        diagnostics.push(...r.diagnostics);
+        pushAll(diagnostics, r.diagnostics);
         if (r.template) out(`${f}: ok (${r.template.name})\n`);
       }
       if (report(diagnostics)) setExit(1);
