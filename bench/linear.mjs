@@ -368,7 +368,12 @@ if (write) {
     `"stream" is the benchmark generator's mix of documents (~40% workloads, a third of them on images that are split); "document" a ConfigMap with as many keys as it takes; ` +
     `"list" the stream's objects as the items of a \`kind: List\` laid out as kubectl prints one; "resourcelist" the same as a ResourceList with kpt's item annotations and a functionConfig; ` +
     `"kustomize" the stream with kustomize's id annotation; "helm4" the stream with Helm 4's file name annotation; ` +
-    `"compose" one service per ~200 bytes (postgres, redis, nginx, mysql and others, each merging \`<<: *common\`).\n\n${table}\n${summary}\n`;
+    `"compose" one service per ~200 bytes (postgres, redis, nginx, mysql and others, each merging \`<<: *common\`).\n\n${table}\n${summary}\n\n` +
+    `Compose is the slow door per byte: its rewrite is ~5 times its input (each split service gains an init service), and every window of ` +
+    `services is parsed twice (the first pass finds which services refer to each other), split, and its printed text read back in pieces; ` +
+    `a file over 1 MiB is rewritten a window of services at a time (src/core/compose-text.ts). Its peak RSS at 20 MB is mostly the ` +
+    `~106 MB result and ~330,000 warnings held until the run is known to have no error, and garbage V8 has not collected yet: ` +
+    `the same run completes under \`node --max-old-space-size=800\`.\n`;
   const start = doc.indexOf('## Linearity: every front door');
   const next = start < 0 ? -1 : doc.indexOf('\n## ', start + 3);
   const updated = start < 0 ? `${doc.replace(/\n*$/, '\n\n')}${section}` : `${doc.slice(0, start)}${section}${next < 0 ? '' : `\n${doc.slice(next + 1)}`}`;
