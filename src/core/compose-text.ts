@@ -336,7 +336,11 @@ export function transformComposeInWindows(text: string, options: TransformOption
     const b = find(j);
     if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
   };
+  // a name twice is an error of the whole file (a duplicate key), and an anchor of a service that the text around the
+  // services also names would be read differently there without that service: both are left to the whole-file path
   const index = new Map<string, number>(names.map((name, i) => [name, i]));
+  if (index.size !== n) return undefined;
+  for (const d of defines) for (const a of d) if (aroundDefined.has(a) || aroundUsed.has(a)) return undefined;
   const anchorOwner = new Map<string, number>();
   for (let i = 0; i < n; i++) for (const a of defines[i] as Set<string>) {
     const o = anchorOwner.get(a);

@@ -84,6 +84,8 @@ describe('Compose in windows', () => {
     ['services as a flow map', 'services: {a: {image: "postgres:16"}, b: {image: "redis:7"}}\n'],
     ['an alias after the services to an anchor inside them', `${generated(14)}x-later: *cache2\n`],
     ['a parse error', `${generated(14)}  bad: [\n`],
+    ['a service name twice, in two windows', generated(70).replace('  # service 60\n', '  web4:\n    image: busybox:1\n  # service 60\n')],
+    ['an anchor of a service redefined around the services', `${generated(14)}x-later: &cache2 {a: 1}\n`],
     ['one group only (every service depends on the first)', generated(14).replace(/image: (?!postgres:16\n    environment)/g, 'depends_on: [db0]\n    image: ')],
   ])('rewrites whole what it cannot cut: %s', (_, text) => {
     expect(transformComposeInWindows(text, { catalogue }, 1)).toBeUndefined();
