@@ -507,7 +507,10 @@ const report = md.join('\n');
 process.stdout.write(report);
 if (opts.write) {
   mkdirSync(dirname(opts.write), { recursive: true });
-  writeFileSync(opts.write, report);
+  // the linearity section is bench/linear.mjs's: kept as it is
+  const previous = existsSync(opts.write) ? readFileSync(opts.write, 'utf8') : '';
+  const linearity = previous.indexOf('## Linearity: every front door');
+  writeFileSync(opts.write, linearity < 0 ? report : `${report.replace(/\n*$/, '\n\n')}${previous.slice(linearity)}`);
   log(`bench: wrote ${relative(process.cwd(), opts.write) || opts.write}`);
 }
 const failed = rows.some((r) => /^(FAIL|ERROR)/.test(r.result)) || identity.some((i) => i.result !== 'PASS') || webhook.rows.some((r) => /^(FAIL|ERROR)/.test(r.result));
