@@ -64,8 +64,9 @@ describe('Compose in windows', () => {
       if (agree(text, 1, file)) windowed++;
     }
     expect(files).toBeGreaterThan(20);
-    // many hold services that all wait on one another: one group, rewritten whole
-    expect(windowed).toBeGreaterThan(10);
+    // many hold services that all wait on one another: one group, rewritten whole (3 of the project's own, 16 with
+    // the shared corpus; the generated files below are cut in windows in every layout)
+    expect(windowed).toBeGreaterThan(HAS_CORPUS ? 10 : 2);
   });
 
   it.each([
