@@ -5,7 +5,8 @@
  * under them (V8 rejects it under other flags, and every start-up then
  * compiles the bundle), and --expose-gc keeps a large input's memory flat.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeFlags } from '../../src/cli/commands/install.js';
@@ -43,4 +44,28 @@ describe('node flags of the tool-run scripts', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('code cache: used');
   });
+
+  it('compose runs in a child node with 32 MB semi-spaces, which stops with the command and exits as it does', async () => {
+    const dir = tmp('di-compose-child-');
+    const out = join(dir, 'out.yaml');
+    // stdin left open: the child waits for the file
+    const parent = spawn(process.execPath, [builtBin(), 'compose', '-f', '-', '-o', out], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const children = (): string[] =>
+      execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(out) && l.includes('--max-semi-space-size=32'));
+    for (let i = 0; i < 100 && children().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(children()).toHaveLength(1);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => parent.on('exit', (_code, signal) => resolve(signal)));
+    parent.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    for (let i = 0; i < 100 && children().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(children()).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+    // and a file: the child's exit status and output are the command's
+    const bad = run(process.execPath, [builtBin(), 'compose', '-f', join(dir, 'missing.yaml')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('DI1002');
+  });
 });
+
