@@ -371,7 +371,7 @@ if (write) {
     `"compose" one service per ~200 bytes (postgres, redis, nginx, mysql and others, each merging \`<<: *common\`).\n\n${table}\n${summary}\n\n` +
     `Compose is the slow door per byte: its rewrite is ~5 times its input (each split service gains an init service), and every window of ` +
     `services is parsed twice (the first pass finds which services refer to each other), split, and its printed text read back in pieces; ` +
-    `a file over 1 MiB is rewritten a window of services at a time (src/core/compose-text.ts). Its peak RSS at 20 MB is mostly the ` +
+    `a file over 1 MiB is rewritten a window of services at a time (src/core/compose-text.ts), in a child node with 32 MB semi-spaces (bin/distroless-init.js). Its peak RSS at 20 MB is mostly the ` +
     `~106 MB result and ~330,000 warnings held until the run is known to have no error, and garbage V8 has not collected yet: ` +
     `the same run completes under \`node --max-old-space-size=800\`.\n`;
   const start = doc.indexOf('## Linearity: every front door');
