@@ -16,6 +16,7 @@ import { loadCatalogue } from '../../src/catalogue/load.js';
 import { COMPOSE_WINDOW_MIN, transformComposeInWindows, transformComposeWhole } from '../../src/core/compose-text.js';
 import type { Diagnostic } from '../../src/shared/diagnostics.js';
 import { BIN, CORPUS, HAS_CORPUS, OWN_CORPUS, ROOT, tmp, yamlFiles } from '../helpers.js';
+import { composeTextViolations } from '../trust-invariants.js';
 
 const { catalogue } = loadCatalogue();
 const sorted = (ds: Diagnostic[]): string[] => ds.map((d) => JSON.stringify(d)).sort();
@@ -28,6 +29,8 @@ function agree(text: string, windowBytes = 1, file = 'compose.yaml'): boolean {
   expect(win.output, file).toBe(whole.output);
   expect(win.changed, file).toBe(whole.changed);
   expect(sorted(win.diagnostics), file).toEqual(sorted(whole.diagnostics));
+  // and the rules every rewrite keeps (test/trust-invariants.ts), on the windowed text itself
+  expect(composeTextViolations(text, win.output, win.diagnostics), file).toEqual([]);
   return true;
 }
 
@@ -105,8 +108,10 @@ describe('Compose in windows', () => {
     const whole = transformComposeWhole(text, { catalogue, file });
     const written = readFileSync(out, 'utf8');
     expect(written).toBe(whole.output);
+    expect(composeTextViolations(text, written, whole.diagnostics)).toEqual([]);
     expect(transformComposeInWindows(text, { catalogue, file })).toBeDefined();
     const services = (parse(written, { merge: true, maxAliasCount: -1 }) as { services: Record<string, unknown> }).services;
     expect(Object.keys(services).filter((k) => k.endsWith('-init')).length).toBeGreaterThan(1000);
-  });
+    // (~1 MB in, ~5 MB out: the whole-file rewrite and the trust checker over ~8,000 services take a minute or two)
+  }, 400_000);
 });

@@ -5,8 +5,8 @@
  * under them (V8 rejects it under other flags, and every start-up then
  * compiles the bundle), and --expose-gc keeps a large input's memory flat.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeFlags } from '../../src/cli/commands/install.js';
@@ -50,9 +50,17 @@ describe('node flags of the tool-run scripts', () => {
     const out = join(dir, 'out.yaml');
     // stdin left open: the child waits for the file
     const parent = spawn(process.execPath, [builtBin(), 'compose', '-f', '-', '-o', out], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // the processes whose command line names this run's output (read from /proc: no `ps` needed)
     const children = (): string[] =>
-      execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-        .split('\n')
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .map((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ');
+          } catch {
+            return '';
+          }
+        })
         .filter((l) => l.includes(out) && l.includes('--max-semi-space-size=32'));
     for (let i = 0; i < 100 && children().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(children()).toHaveLength(1);
