@@ -70,9 +70,6 @@ export interface ComposeContext {
   spaceAfterLast?: boolean;
 }
 
-/** A stand-in for a next service that has a blank line before it (ComposeContext.spaceAfterLast). */
-const SPACED = new Pair(Object.assign(new Scalar(''), { spaceBefore: true }));
-
 /** Keys of the main service this applier may edit. */
 const EDITED_KEYS = [
   'image',
@@ -182,8 +179,11 @@ export function splitComposeServices(ctx: ComposeContext): { changed: boolean; d
       for (const s of plan.shared) if (s.add) taken.add(s.volume);
 
       const healthBefore = svc.healthcheck;
-      const next = (original[(position.get(pair) ?? -2) + 1] as Pair | undefined) ?? (ctx.spaceAfterLast && position.get(pair) === original.length - 1 ? SPACED : undefined);
-      const out = applyPlan(doc, next, pair as Pair<unknown, YAMLMap>, svc, plan);
+      // the init service is spaced like the service it comes before (the next window's first, after the last one)
+      const index = position.get(pair) ?? -2;
+      const next = original[index + 1] as Pair | undefined;
+      const spaced = next ? isScalar(next.key) && next.key.spaceBefore === true : index === original.length - 1 && ctx.spaceAfterLast === true;
+      const out = applyPlan(doc, spaced, pair as Pair<unknown, YAMLMap>, svc, plan);
       if (out.init) inits.set(pair as Pair, out.init);
       for (const [code, message, sub] of out.notes) diagnostics.push(diag(code, message, where(node.get(sub.split('.')[0] ?? '', true), sub)));
       if (out.healthRemoved && healthBefore !== undefined) healthRemoved.push({ service: name, node: node });
@@ -513,10 +513,10 @@ function labelMap(v: unknown): Record<string, string> {
 
 type Note = [DiagnosticCode, string, string];
 
-/** Writes one plan: the init service after the main one, then the main service's edits. */
+/** Writes one plan: the init service after the main one (`spaced`: with a blank line before it), then the main service's edits. */
 function applyPlan(
   doc: Document,
-  next: Pair | undefined,
+  spaced: boolean,
   pair: Pair<unknown, YAMLMap>,
   svc: ComposeService,
   plan: SplitPlan,
@@ -584,7 +584,7 @@ function applyPlan(
     }
     add('labels', newNode(doc, { [INIT_OF_LABEL]: name }, flow));
     const key = newNode(doc, plan.init.name) as Scalar;
-    if (next && isScalar(next.key) && next.key.spaceBefore) key.spaceBefore = true;
+    if (spaced) key.spaceBefore = true;
     initPair = new Pair(key, init);
   }
 
